@@ -1,0 +1,64 @@
+"""The ``fastapi-ls`` command: serve LSP on stdio (default) or TCP."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from . import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fastapi-ls",
+        description="FastAPI language server: curated snippets, hover cards and Context7 docs.",
+    )
+    parser.add_argument("--version", action="version", version=f"fastapi-ls {__version__}")
+    transport = parser.add_mutually_exclusive_group()
+    transport.add_argument(
+        "--stdio", action="store_true", help="serve on stdin/stdout (the default)"
+    )
+    transport.add_argument("--tcp", action="store_true", help="serve on a TCP socket")
+    parser.add_argument("--host", default="127.0.0.1", help="TCP host (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=2087, help="TCP port (default: %(default)s)")
+    parser.add_argument("--log-file", help="write the log to this file instead of stderr")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more logging (-v info, -vv debug)"
+    )
+    return parser
+
+
+def configure_logging(verbosity: int, log_file: str | None) -> None:
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    handler: logging.Handler = (
+        logging.FileHandler(log_file, encoding="utf-8")
+        if log_file
+        else logging.StreamHandler(sys.stderr)
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # pygls logs every message at DEBUG; keep it quieter unless asked twice.
+    logging.getLogger("pygls").setLevel(level if verbosity >= 3 else max(level, logging.INFO))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        configure_logging(args.verbose, args.log_file)
+    except OSError as error:
+        print(f"fastapi-ls: cannot open log file: {error}", file=sys.stderr)
+        return 2
+    from .server import server
+
+    if args.tcp:
+        server.start_tcp(args.host, args.port)
+    else:
+        server.start_io()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

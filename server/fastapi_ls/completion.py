@@ -1,0 +1,364 @@
+"""Completion items for a cursor context: Tier 1 snippets and the file's own names.
+
+Pure translation from (context, analysis, knowledge) to lsprotocol items.  Positions are
+character columns; ``to_client`` turns a (line, column) into the client's encoding.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+import attrs
+from lsprotocol import types
+from packaging.version import InvalidVersion, Version
+
+from . import snippet_syntax
+from .analysis import ModuleAnalysis, snippet_variables
+from .context import CursorContext
+from .imports import TextEdit, import_edits
+from .knowledge import KnowledgeBase, Snippet
+
+ToClient = Callable[[int, int], types.Position]
+
+#: Status codes worth seeing first, by how often routes use them.
+COMMON_STATUS_CODES = (200, 201, 204, 400, 401, 403, 404, 409, 422, 500)
+_STATUS_FOR_METHOD = {"post": 201, "delete": 204}
+_INPUT_SUFFIXES = ("Create", "Update", "In", "Input")
+_METHOD_ON_LINE = re.compile(r"\.(get|post|put|patch|delete)\(")
+
+
+@attrs.frozen
+class ClientFeatures:
+    snippets: bool = True
+    markdown: bool = True
+    insert_text_mode_as_is: bool = False
+    label_details: bool = False
+
+    @classmethod
+    def from_capabilities(cls, capabilities: types.ClientCapabilities) -> ClientFeatures:
+        completion = capabilities.text_document and capabilities.text_document.completion
+        item = completion.completion_item if completion else None
+        if item is None:
+            return cls(snippets=False, markdown=False)
+        modes = item.insert_text_mode_support.value_set if item.insert_text_mode_support else []
+        formats = item.documentation_format or []
+        return cls(
+            snippets=bool(item.snippet_support),
+            markdown=types.MarkupKind.Markdown in formats,
+            insert_text_mode_as_is=types.InsertTextMode.AsIs in modes,
+            label_details=bool(item.label_details_support),
+        )
+
+
+@attrs.frozen
+class Versions:
+    fastapi: Version | None = None
+    pydantic: Version | None = None
+
+    def allows(self, snippet: Snippet) -> bool:
+        return _at_least(self.fastapi, snippet.min_fastapi) and _at_least(
+            self.pydantic, snippet.min_pydantic
+        )
+
+
+def _at_least(installed: Version | None, minimum: str | None) -> bool:
+    if installed is None or minimum is None:
+        return True
+    try:
+        return installed >= Version(minimum)
+    except InvalidVersion:
+        return True
+
+
+@attrs.frozen
+class Request:
+    """Everything one completion request needs, gathered by the server."""
+
+    context: CursorContext
+    line: int
+    column: int
+    lines: Sequence[str]
+    analysis: ModuleAnalysis
+    knowledge: KnowledgeBase
+    client: ClientFeatures
+    versions: Versions
+    to_client: ToClient
+    add_imports: bool = True
+    excluded: frozenset[str] = frozenset()
+
+
+def complete(request: Request) -> types.CompletionList:
+    kind = request.context.kind
+    if kind == "depends":
+        items = _dependency_items(request)
+    elif kind == "response_model":
+        items = _model_items(request)
+    elif kind == "status_code":
+        items = _status_items(request)
+    else:
+        items = _snippet_items(request)
+    # The list is filtered by what was typed, so the client must ask again as typing goes on.
+    return types.CompletionList(is_incomplete=True, items=items)
+
+
+def _snippet_items(request: Request) -> list[types.CompletionItem]:
+    context = request.context
+    contexts = ["empty", "module"] if context.kind == "empty" else [context.kind]
+    variables = snippet_variables(request.analysis)
+    imports = _ImportPlanner(request)
+    items: list[types.CompletionItem] = []
+    for rank, name in enumerate(contexts):
+        for index, snippet in enumerate(request.knowledge.for_context(name)):
+            if snippet.id in request.excluded or not request.versions.allows(snippet):
+                continue
+            if name == "decorator":
+                for target in _decorator_targets(request.analysis, variables):
+                    values = {**variables, "target": target}
+                    item = _snippet_item(request, snippet, values, imports, rank, index)
+                    if item is not None:
+                        items.append(item)
+                continue
+            item = _snippet_item(request, snippet, variables, imports, rank, index)
+            if item is not None:
+                items.append(item)
+    return items
+
+
+def _decorator_targets(analysis: ModuleAnalysis, variables: dict[str, str]) -> list[str]:
+    targets = [*analysis.routers, *analysis.apps]
+    if variables["target"] in targets:
+        targets.remove(variables["target"])
+        targets.insert(0, variables["target"])
+    return targets or [variables["target"]]
+
+
+def _snippet_item(
+    request: Request,
+    snippet: Snippet,
+    values: dict[str, str],
+    imports: _ImportPlanner,
+    rank: int,
+    index: int,
+) -> types.CompletionItem | None:
+    context = request.context
+    body = snippet_syntax.fill_variables(snippet.body, values)
+    plain = snippet_syntax.to_plain_text(body)
+    if context.kind == "decorator":
+        filter_text = label = plain.split("\n", 1)[0]
+        if not label.lower().startswith(context.typed.lower()):
+            return None
+        score = 0
+    else:
+        match = _best_prefix(snippet, context.typed)
+        if match is None:
+            return None
+        filter_text, score = match
+        label = snippet.label
+    text = body if request.client.snippets else plain
+    text = _reindent(text, context.indent)
+    edits = imports.edits(snippet.imports)
+    return types.CompletionItem(
+        label=label,
+        kind=types.CompletionItemKind.Snippet,
+        detail=snippet.description,
+        label_details=types.CompletionItemLabelDetails(description="FastAPI")
+        if request.client.label_details
+        else None,
+        documentation=_documentation(request.client, snippet, plain, edits),
+        filter_text=filter_text,
+        sort_text=f"{rank}{score}{index:03d}",
+        insert_text_format=types.InsertTextFormat.Snippet
+        if request.client.snippets
+        else types.InsertTextFormat.PlainText,
+        insert_text_mode=types.InsertTextMode.AsIs
+        if request.client.insert_text_mode_as_is
+        else None,
+        text_edit=_replace_typed(request, text),
+        additional_text_edits=[_to_lsp(request, edit) for edit in edits] or None,
+    )
+
+
+def _best_prefix(snippet: Snippet, typed: str) -> tuple[str, int] | None:
+    """The prefix that matches what was typed, and a score (0 best)."""
+    if not typed:
+        return snippet.prefixes[0], 2
+    wanted = typed.lower()
+    for prefix in snippet.prefixes:
+        if prefix.lower() == wanted:
+            return prefix, 0
+    for prefix in snippet.prefixes:
+        if prefix.lower().startswith(wanted):
+            return prefix, 1
+    for prefix in snippet.prefixes:
+        if _is_subsequence(wanted, prefix.lower()) and prefix[0].lower() == wanted[0]:
+            return prefix, 3
+    return None
+
+
+def _is_subsequence(needle: str, haystack: str) -> bool:
+    characters = iter(haystack)
+    return all(char in characters for char in needle)
+
+
+def _reindent(text: str, indent: str) -> str:
+    if "\t" in indent:
+        text = re.sub(r"(?m)^((?:    )+)", lambda m: "\t" * (len(m.group(1)) // 4), text)
+    if not indent:
+        return text
+    lines = text.split("\n")
+    return "\n".join([lines[0], *(f"{indent}{line}" if line else line for line in lines[1:])])
+
+
+def _replace_typed(request: Request, new_text: str) -> types.TextEdit:
+    start = request.to_client(request.line, request.context.start)
+    end = request.to_client(request.line, request.column)
+    return types.TextEdit(range=types.Range(start=start, end=end), new_text=new_text)
+
+
+def _to_lsp(request: Request, edit: TextEdit) -> types.TextEdit:
+    return types.TextEdit(
+        range=types.Range(
+            start=request.to_client(edit.line, edit.character),
+            end=request.to_client(edit.end_line, edit.end_character),
+        ),
+        new_text=edit.new_text,
+    )
+
+
+def _documentation(
+    client: ClientFeatures, snippet: Snippet, plain: str, edits: list[TextEdit]
+) -> types.MarkupContent:
+    added = [line for edit in edits for line in edit.new_text.strip().splitlines() if line.strip()]
+    if client.markdown:
+        parts = [snippet.description, f"```python\n{plain.rstrip()}\n```"]
+        if added:
+            parts.append("Adds imports:\n\n```python\n" + "\n".join(added) + "\n```")
+        parts.append(f"[Documentation]({snippet.docs})")
+        return types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n".join(parts))
+    parts = [snippet.description, plain.rstrip()]
+    if added:
+        parts.append("Adds imports:\n" + "\n".join(added))
+    parts.append(f"Documentation: {snippet.docs}")
+    return types.MarkupContent(kind=types.MarkupKind.PlainText, value="\n\n".join(parts))
+
+
+class _ImportPlanner:
+    """Import edits for one request; results memoised per set of statements."""
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+        self._cache: dict[tuple[str, ...], list[TextEdit]] = {}
+
+    def edits(self, statements: Sequence[str]) -> list[TextEdit]:
+        if not self._request.add_imports or not statements:
+            return []
+        key = tuple(statements)
+        if key not in self._cache:
+            self._cache[key] = import_edits(self._request.lines, statements)
+        return self._cache[key]
+
+
+def _name_item(
+    request: Request,
+    label: str,
+    kind: types.CompletionItemKind,
+    detail: str,
+    sort_text: str,
+    *,
+    filter_text: str | None = None,
+    additional: list[TextEdit] | None = None,
+    preselect: bool = False,
+) -> types.CompletionItem:
+    return types.CompletionItem(
+        label=label,
+        kind=kind,
+        detail=detail,
+        sort_text=sort_text,
+        filter_text=filter_text,
+        preselect=preselect or None,
+        insert_text_format=types.InsertTextFormat.PlainText,
+        text_edit=_replace_typed(request, label),
+        additional_text_edits=[_to_lsp(request, e) for e in additional or []] or None,
+    )
+
+
+def _dependency_items(request: Request) -> list[types.CompletionItem]:
+    analysis = request.analysis
+    items = []
+    for index, name in enumerate(analysis.dependencies):
+        origin = analysis.origin(name)
+        detail = f"from {origin.rsplit('.', 1)[0]}" if origin else "defined in this file"
+        items.append(
+            _name_item(
+                request,
+                name,
+                types.CompletionItemKind.Function,
+                f"dependency ({detail})",
+                f"0{index:03d}",
+            )
+        )
+    return items
+
+
+def _model_items(request: Request) -> list[types.CompletionItem]:
+    analysis = request.analysis
+    models = [
+        m
+        for m in analysis.models
+        if not analysis.resolves_to(m, "pydantic.BaseModel") and not m.endswith("Settings")
+    ]
+    items = []
+    for index, model in enumerate(reversed(models)):
+        # Input models (ItemCreate, ItemUpdate) are rarely what a route returns.
+        group = 1 if model.endswith(_INPUT_SUFFIXES) else 0
+        items.append(
+            _name_item(
+                request,
+                model,
+                types.CompletionItemKind.Class,
+                "Pydantic model",
+                f"{group}{index:03d}",
+            )
+        )
+        items.append(
+            _name_item(
+                request,
+                f"list[{model}]",
+                types.CompletionItemKind.Class,
+                "a list of this model",
+                f"{group + 2}{index:03d}",
+            )
+        )
+    return items
+
+
+def _status_items(request: Request) -> list[types.CompletionItem]:
+    typed = request.context.typed
+    line_text = request.lines[request.line] if request.line < len(request.lines) else ""
+    method = _METHOD_ON_LINE.search(line_text)
+    preferred = _STATUS_FOR_METHOD.get(method.group(1)) if method else None
+    bound = request.analysis.bindings.get("status")
+    additional = (
+        import_edits(request.lines, ["from fastapi import status"])
+        if request.add_imports and bound is None
+        else []
+    )
+    items = []
+    for status in request.knowledge.status_codes:
+        label = f"status.{status.name}"
+        common = 0 if status.code == preferred else 1 if status.code in COMMON_STATUS_CODES else 2
+        filter_text = f"{status.code} {label}" if typed[:1].isdigit() else label
+        items.append(
+            _name_item(
+                request,
+                label,
+                types.CompletionItemKind.Constant,
+                f"{status.code} {status.phrase}",
+                f"{common}{status.code:03d}",
+                filter_text=filter_text,
+                additional=additional,
+                preselect=status.code == preferred,
+            )
+        )
+    return items

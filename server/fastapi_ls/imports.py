@@ -1,0 +1,272 @@
+"""The edits that give a module the imports a snippet needs.
+
+Names already bound are left alone; ``from fastapi import X`` is merged into an existing
+``from fastapi import …`` (single-line or parenthesised); new statements go after the last
+import of the module's header, else after its docstring and ``__future__`` imports.  Only the
+header is read (it ends at the first statement that is not an import), so the cost does not
+grow with the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+#: Lines of header read at most; files with longer headers get imports after that.
+MAX_HEADER_LINES = 1000
+
+_FROM = re.compile(r"^from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*(.*)$")
+_IMPORT = re.compile(r"^import[ \t]+(.+)$")
+_DOCSTRING_START = re.compile(r"^[rRuUbB]{0,2}(\"\"\"|'''|\"|')")
+_NAME_AS = re.compile(r"^([\w.]+)(?:\s+as\s+(\w+))?$")
+
+
+@attrs.frozen
+class TextEdit:
+    """An edit in character columns; the server converts it to the client's encoding."""
+
+    line: int
+    character: int
+    end_line: int
+    end_character: int
+    new_text: str
+
+
+@attrs.define
+class _FromStatement:
+    module: str
+    names: list[str]
+    first_line: int
+    last_line: int
+    #: where ", X" goes: after the last imported name
+    append_line: int
+    append_character: int
+    #: a parenthesised statement with one name per line and a trailing comma
+    one_per_line: bool
+    name_indent: str
+
+
+@attrs.define
+class _Header:
+    bound: set[str] = attrs.field(factory=set)
+    from_statements: dict[str, _FromStatement] = attrs.field(factory=dict)
+    insert_line: int = 0
+    has_imports: bool = False
+
+
+def import_edits(
+    lines: Sequence[str],
+    statements: Iterable[str],
+    already_bound: Iterable[str] = (),
+) -> list[TextEdit]:
+    """Edits adding what ``statements`` import and the module does not already bind."""
+    header = _read_header(lines)
+    bound = header.bound | set(already_bound)
+    newline = _newline_of(lines)
+
+    merged: dict[str, list[str]] = {}
+    new_from: dict[str, list[str]] = {}
+    new_plain: list[str] = []
+    for statement in statements:
+        parsed = _parse_statement(statement)
+        if parsed is None:
+            continue
+        module, names = parsed
+        if module is None:
+            for name in names:
+                if name.split(" as ")[-1].split(".")[0] not in bound:
+                    new_plain.append(name)
+                    bound.add(name.split(" as ")[-1].split(".")[0])
+            continue
+        for name in names:
+            bound_name = name.split(" as ")[-1]
+            if bound_name in bound:
+                continue
+            bound.add(bound_name)
+            target = merged if module in header.from_statements else new_from
+            target.setdefault(module, []).append(name)
+
+    edits: list[TextEdit] = []
+    for module, names in merged.items():
+        edits.append(_merge_edit(header.from_statements[module], names, newline))
+    new_lines = [f"import {name}" for name in new_plain]
+    new_lines += [f"from {module} import {', '.join(names)}" for module, names in new_from.items()]
+    if new_lines:
+        edits.append(_insert_lines_edit(lines, header, new_lines, newline))
+    return edits
+
+
+def _parse_statement(statement: str) -> tuple[str | None, list[str]] | None:
+    statement = statement.strip()
+    match = _FROM.match(statement)
+    if match:
+        names = [n.strip() for n in match.group(2).strip("() ").split(",") if n.strip()]
+        return match.group(1), names
+    match = _IMPORT.match(statement)
+    if match:
+        return None, [n.strip() for n in match.group(1).split(",") if n.strip()]
+    return None
+
+
+def _newline_of(lines: Sequence[str]) -> str:
+    for line in lines:
+        if line.endswith("\r\n"):
+            return "\r\n"
+        if line.endswith("\n"):
+            return "\n"
+    return "\n"
+
+
+def _read_header(lines: Sequence[str]) -> _Header:
+    header = _Header()
+    index = 0
+    limit = min(len(lines), MAX_HEADER_LINES)
+    seen_code = False
+    while index < limit:
+        text = lines[index].rstrip("\r\n")
+        stripped = text.strip()
+        if not stripped or stripped.startswith("#"):
+            index += 1
+            continue
+        if not seen_code and _DOCSTRING_START.match(stripped):
+            index = _skip_string(lines, index)
+            header.insert_line = index
+            seen_code = True
+            continue
+        seen_code = True
+        if text[0] in " \t":
+            break
+        from_match = _FROM.match(text)
+        if from_match is not None:
+            index = _read_from(lines, index, from_match, header)
+            if from_match.group(1) == "__future__" and not header.has_imports:
+                header.insert_line = index
+            else:
+                header.has_imports = True
+                header.insert_line = index
+            continue
+        import_match = _IMPORT.match(text)
+        if import_match is not None:
+            for part in _logical_line(lines, index).split(",")[0:]:
+                alias = _NAME_AS.match(part.strip().removeprefix("import").strip())
+                if alias:
+                    header.bound.add(alias.group(2) or alias.group(1).split(".")[0])
+            index = _end_of_logical_line(lines, index) + 1
+            header.has_imports = True
+            header.insert_line = index
+            continue
+        break
+    return header
+
+
+def _skip_string(lines: Sequence[str], index: int) -> int:
+    """The index of the line after the string literal that starts at ``index``."""
+    text = lines[index].strip()
+    quote_match = _DOCSTRING_START.match(text)
+    assert quote_match is not None
+    quote = quote_match.group(1)
+    rest = text[quote_match.end() :]
+    if len(quote) == 1 or quote in rest:
+        return index + 1
+    current = index + 1
+    while current < len(lines):
+        if quote in lines[current]:
+            return current + 1
+        current += 1
+    return current
+
+
+def _end_of_logical_line(lines: Sequence[str], index: int) -> int:
+    depth = 0
+    current = index
+    while current < len(lines):
+        code = lines[current].split("#", 1)[0].rstrip("\r\n")
+        depth += code.count("(") - code.count(")")
+        if depth <= 0 and not code.rstrip().endswith("\\"):
+            return current
+        current += 1
+    return len(lines) - 1
+
+
+def _logical_line(lines: Sequence[str], index: int) -> str:
+    end = _end_of_logical_line(lines, index)
+    joined = " ".join(
+        line.split("#", 1)[0].rstrip("\r\n").rstrip("\\") for line in lines[index : end + 1]
+    )
+    return joined
+
+
+def _read_from(lines: Sequence[str], index: int, match: re.Match[str], header: _Header) -> int:
+    module = match.group(1)
+    end = _end_of_logical_line(lines, index)
+    names_text = _logical_line(lines, index).split(" import", 1)[1]
+    names = [n.strip() for n in names_text.strip().strip("()").split(",") if n.strip()]
+    for name in names:
+        alias = _NAME_AS.match(name)
+        if alias:
+            header.bound.add(alias.group(2) or alias.group(1))
+    last_line, last_character = _after_last_name(lines, index, end)
+    last_text = lines[last_line].rstrip("\r\n")
+    one_per_line = end > index and last_text.rstrip().endswith(",")
+    indent = last_text[: len(last_text) - len(last_text.lstrip(" \t"))] or "    "
+    if module not in header.from_statements and "*" not in names:
+        header.from_statements[module] = _FromStatement(
+            module=module,
+            names=names,
+            first_line=index,
+            last_line=end,
+            append_line=last_line,
+            append_character=last_character,
+            one_per_line=one_per_line,
+            name_indent=indent,
+        )
+    return end + 1
+
+
+def _after_last_name(lines: Sequence[str], first: int, last: int) -> tuple[int, int]:
+    """Position right after the last imported name (before a comma, ``)`` or comment)."""
+    for current in range(last, first - 1, -1):
+        text = lines[current].rstrip("\r\n")
+        code = text.split("#", 1)[0]
+        if current == first:
+            code = code.split(" import", 1)[1] if " import" in code else code
+            offset = len(text.split("#", 1)[0]) - len(code)
+        else:
+            offset = 0
+        trimmed = code.rstrip().rstrip("\\").rstrip().rstrip(")").rstrip().rstrip(",").rstrip()
+        if trimmed.strip().strip("("):
+            return current, offset + len(trimmed)
+    return first, len(lines[first].rstrip("\r\n"))
+
+
+def _merge_edit(statement: _FromStatement, names: list[str], newline: str) -> TextEdit:
+    if statement.one_per_line:
+        text = "".join(f"{newline}{statement.name_indent}{name}," for name in names)
+        # After the trailing comma of the last name.
+        position = statement.append_character + 1
+        return TextEdit(statement.append_line, position, statement.append_line, position, text)
+    text = "".join(f", {name}" for name in names)
+    line, character = statement.append_line, statement.append_character
+    return TextEdit(line, character, line, character, text)
+
+
+def _insert_lines_edit(
+    lines: Sequence[str], header: _Header, new_lines: list[str], newline: str
+) -> TextEdit:
+    line = header.insert_line
+    text = "".join(f"{statement}{newline}" for statement in new_lines)
+    if line >= len(lines):
+        if lines and not lines[-1].endswith(("\n", "\r")):
+            last = len(lines) - 1
+            end = len(lines[last])
+            return TextEdit(last, end, last, end, newline + text)
+        return TextEdit(len(lines), 0, len(lines), 0, text)
+    if not header.has_imports:
+        following = lines[line].strip()
+        if following and not following.startswith("#"):
+            text = (newline if line > 0 else "") + text + newline
+        elif line > 0 and lines[line - 1].strip():
+            text = newline + text
+    return TextEdit(line, 0, line, 0, text)

@@ -1,0 +1,156 @@
+"""The knowledge base: Tier 1 snippets and reference data loaded from ``snippets/``.
+
+The data files are the single source of truth; this module only reads and validates them.
+A broken data file is a packaging bug, so loading fails loudly with the file and entry named.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import attrs
+import cattrs
+
+from . import snippet_syntax
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+#: Where the cursor may be for a snippet to be offered.
+CONTEXTS = frozenset(
+    {
+        "empty",  # an empty file in a FastAPI workspace: starters
+        "module",  # top level of a FastAPI module
+        "test_module",  # top level of a test file
+        "model_body",  # body of a class deriving from BaseModel
+        "decorator",  # right after "@" at top level; expanded once per app/router
+        "signature",  # parameter list of a path-operation function
+        "function_body",  # inside a function body
+    }
+)
+
+#: The ``{{name}}`` variables a body may use; the server fills them from the user's file.
+VARIABLES = frozenset(
+    {
+        "target",  # the router in a router module, else the app
+        "app",
+        "router",
+        "db_dep",
+        "user_dep",
+        "model",
+        "create_model",
+        "response_model",
+    }
+)
+
+
+@attrs.frozen
+class Snippet:
+    id: str
+    label: str
+    prefixes: tuple[str, ...]
+    description: str
+    body: str
+    contexts: tuple[str, ...]
+    docs: str
+    imports: tuple[str, ...] = ()
+    min_fastapi: str | None = None
+    min_pydantic: str | None = None
+    #: Names the snippet expects the file to define already (its app, a model…).
+    requires: tuple[str, ...] = ()
+    source: str = ""
+
+
+@attrs.frozen
+class StatusCode:
+    code: int
+    name: str
+    phrase: str
+
+
+@attrs.frozen
+class KnowledgeBase:
+    snippets: tuple[Snippet, ...]
+    status_codes: tuple[StatusCode, ...]
+
+    def for_context(self, context: str) -> list[Snippet]:
+        return [s for s in self.snippets if context in s.contexts]
+
+
+class KnowledgeError(ValueError):
+    """The data in ``snippets/`` is invalid."""
+
+
+_converter = cattrs.Converter(forbid_extra_keys=True)
+
+
+def data_dir() -> Path:
+    """The ``snippets`` directory: inside the installed package, or at the checkout's root."""
+    packaged = Path(__file__).with_name("snippets")
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "snippets"
+
+
+@functools.cache
+def load(directory: Path | None = None) -> KnowledgeBase:
+    directory = directory or data_dir()
+    snippets: list[Snippet] = []
+    status_codes: list[StatusCode] = []
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise KnowledgeError(f"{path.name}: {error}") from error
+        for raw in data.get("snippet", []):
+            snippets.append(_snippet(path.name, raw))
+        for raw in data.get("status", []):
+            status_codes.append(_structure(path.name, raw, StatusCode))
+    _check_unique(snippets)
+    return KnowledgeBase(snippets=tuple(snippets), status_codes=tuple(status_codes))
+
+
+def _structure(filename: str, raw: dict, cls: type):
+    try:
+        return _converter.structure(raw, cls)
+    except Exception as error:  # cattrs raises several exception groups
+        name = raw.get("id") or raw.get("name") or "?"
+        detail = (
+            "; ".join(cattrs.transform_error(error))
+            if isinstance(error, cattrs.BaseValidationError)
+            else str(error)
+        )
+        raise KnowledgeError(f"{filename}: entry {name!r}: {detail}") from error
+
+
+def _snippet(filename: str, raw: dict) -> Snippet:
+    snippet: Snippet = _structure(filename, {**raw, "source": filename}, Snippet)
+    where = f"{filename}: snippet {snippet.id!r}"
+    unknown_contexts = set(snippet.contexts) - CONTEXTS
+    if unknown_contexts:
+        raise KnowledgeError(f"{where}: unknown contexts {sorted(unknown_contexts)}")
+    unknown_variables = snippet_syntax.variables_in(snippet.body) - VARIABLES
+    if unknown_variables:
+        raise KnowledgeError(f"{where}: unknown variables {sorted(unknown_variables)}")
+    if not snippet.prefixes:
+        raise KnowledgeError(f"{where}: no prefixes")
+    try:
+        snippet_syntax.check(snippet.body)
+    except snippet_syntax.SnippetSyntaxError as error:
+        raise KnowledgeError(f"{where}: {error}") from error
+    for statement in snippet.imports:
+        if not statement.startswith(("from ", "import ")):
+            raise KnowledgeError(f"{where}: not an import statement: {statement!r}")
+    return snippet
+
+
+def _check_unique(snippets: list[Snippet]) -> None:
+    seen: set[str] = set()
+    for snippet in snippets:
+        if snippet.id in seen:
+            raise KnowledgeError(f"{snippet.source}: duplicate snippet id {snippet.id!r}")
+        seen.add(snippet.id)

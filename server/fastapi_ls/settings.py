@@ -1,0 +1,99 @@
+"""Server settings: a typed, fully defaulted tree read from camelCase JSON.
+
+Settings arrive in ``initializationOptions`` and through ``workspace/didChangeConfiguration``
+(pulled with ``workspace/configuration``, section ``fastapiLs``).  A wrong value never stops
+the server: it is reported in words and the default is used instead.
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+
+@attrs.define
+class SnippetSettings:
+    enabled: bool = True
+    #: Add the imports a snippet needs when it is inserted.
+    add_imports: bool = True
+    #: Snippet ids never offered.
+    exclude: list[str] = attrs.field(factory=list)
+
+
+@attrs.define
+class Settings:
+    #: The Python interpreter of the user's project; jedi reads its packages.
+    interpreter: str | None = None
+    snippets: SnippetSettings = attrs.field(factory=SnippetSettings)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _make_converter() -> cattrs.Converter:
+    converter = cattrs.Converter(forbid_extra_keys=False)
+    for cls in (SnippetSettings, Settings):
+        overrides = {f.name: override(rename=_camel(f.name)) for f in attrs.fields(cls)}
+        converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **overrides))
+        converter.register_unstructure_hook(
+            cls, make_dict_unstructure_fn(cls, converter, **overrides)
+        )
+    return converter
+
+
+converter = _make_converter()
+
+
+def parse(raw: Any) -> tuple[Settings, list[str]]:
+    """Settings from JSON, and one message per value that was wrong and replaced by its default."""
+    problems: list[str] = []
+    settings = _structure_leniently(Settings, raw, "fastapiLs", problems)
+    return settings, problems
+
+
+def _structure_leniently(cls: type, raw: Any, path: str, problems: list[str]) -> Any:
+    if raw is None:
+        return cls()
+    if not isinstance(raw, dict):
+        problems.append(f"{path} should be an object, got {type(raw).__name__}; using defaults")
+        return cls()
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for field in attrs.fields(cls):
+        key = _camel(field.name)
+        if key not in raw:
+            continue
+        value = raw[key]
+        field_type = hints[field.name]
+        if attrs.has(field_type):
+            values[field.name] = _structure_leniently(field_type, value, f"{path}.{key}", problems)
+            continue
+        try:
+            values[field.name] = _check_scalar(value, field_type)
+        except (TypeError, ValueError) as error:
+            problems.append(f"{path}.{key}: {error}; using the default")
+    return cls(**values)
+
+
+def _check_scalar(value: Any, field_type: Any) -> Any:
+    """Accept a JSON value only if it already has the declared type (no silent coercion)."""
+    origin = typing.get_origin(field_type)
+    if origin is list:
+        (item_type,) = typing.get_args(field_type)
+        if not isinstance(value, list) or not all(isinstance(v, item_type) for v in value):
+            raise TypeError(f"expected a list of {item_type.__name__}, got {value!r}")
+        return value
+    allowed = typing.get_args(field_type) or (field_type,)
+    allowed = tuple(type(None) if a is None else a for a in allowed)
+    if bool in allowed and not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
+        names = " or ".join("null" if a is type(None) else a.__name__ for a in allowed)
+        raise TypeError(f"expected {names}, got {value!r}")
+    return value
