@@ -10,10 +10,14 @@ by its imports.
 from __future__ import annotations
 
 import re
+import sys
 
 import attrs
 
 FASTAPI_PACKAGES = frozenset({"fastapi", "starlette", "pydantic", "pydantic_settings", "sqlmodel"})
+
+#: Packages whose classes are never the user's own models.
+_LIBRARIES = FASTAPI_PACKAGES | {"typing_extensions", "sqlalchemy", "jwt", "pwdlib", "httpx"}
 
 ROUTE_METHODS = frozenset(
     {"get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route", "websocket"}
@@ -57,6 +61,8 @@ class ModuleAnalysis:
     classes: tuple[str, ...] = ()
     path_operations: frozenset[str] = frozenset()
     dependencies: tuple[str, ...] = ()
+    #: CapWords names imported from the project's own modules: most likely its models.
+    imported_models: tuple[str, ...] = ()
 
     @property
     def imports_fastapi(self) -> bool:
@@ -128,6 +134,9 @@ def analyse(source: str) -> ModuleAnalysis:
     ]
     return attrs.evolve(
         partial,
+        imported_models=tuple(
+            name for name, origin in bindings.items() if _is_project_class(name, origin)
+        ),
         apps=_unique(apps + imported_apps),
         routers=_unique(routers + imported_routers),
         models=tuple(models),
@@ -162,6 +171,15 @@ def _bindings(source: str) -> dict[str, str]:
             else:
                 bindings[module.split(".", 1)[0]] = module.split(".", 1)[0]
     return bindings
+
+
+def _is_project_class(name: str, origin: str) -> bool:
+    if not name[:1].isupper() or name.isupper() or "." not in origin.lstrip("."):
+        return False
+    package = origin.split(".", 1)[0]
+    return origin.startswith(".") or (
+        package not in sys.stdlib_module_names and package not in _LIBRARIES
+    )
 
 
 def _split_bases(bases: str) -> list[str]:
@@ -225,7 +243,11 @@ def snippet_variables(analysis: ModuleAnalysis, *, is_router_module: bool | None
         if name in _USER_NAMES or name.endswith("_user"):
             values["user_dep"] = name
             break
-    models = [m for m in analysis.models if not analysis.resolves_to(m, "pydantic.BaseModel")]
+    models = [
+        m
+        for m in (*analysis.imported_models, *analysis.models)
+        if not analysis.resolves_to(m, "pydantic.BaseModel")
+    ]
     settings_like = {m for m in models if m.endswith(("Settings", "Config"))}
     plain_models = [m for m in models if m not in settings_like]
     if plain_models:

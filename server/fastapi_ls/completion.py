@@ -176,6 +176,7 @@ def _snippet_item(
         else None,
         text_edit=_replace_typed(request, text),
         additional_text_edits=[_to_lsp(request, edit) for edit in edits] or None,
+        data={"snippet": snippet.id},
     )
 
 
@@ -305,7 +306,7 @@ def _model_items(request: Request) -> list[types.CompletionItem]:
     analysis = request.analysis
     models = [
         m
-        for m in analysis.models
+        for m in (*analysis.imported_models, *analysis.models)
         if not analysis.resolves_to(m, "pydantic.BaseModel") and not m.endswith("Settings")
     ]
     items = []

@@ -1,0 +1,127 @@
+"""Helpers for end-to-end tests: starting sessions, opening files, applying edits."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "fastapi_ls"])
+
+#: pytest-lsp's captured capabilities of real editors.
+EDITORS = {
+    "vscode": "visual-studio-code",
+    "neovim": "neovim@v0.11.0",
+    "emacs": "emacs",
+}
+
+_counter = itertools.count()
+
+
+async def start_session(
+    client: LanguageClient,
+    editor: str,
+    root: Path,
+    options: dict | None = None,
+) -> types.InitializeResult:
+    capabilities = client_capabilities(EDITORS[editor])
+    result = await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities,
+            root_uri=root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+            initialization_options=options or {},
+        )
+    )
+    client.position_encoding = result.capabilities.position_encoding or "utf-16"
+    return result
+
+
+def open_document(client: LanguageClient, path: Path, text: str) -> str:
+    """Open ``text`` as the document at ``path`` (which need not exist); return its URI."""
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=next(_counter), text=text
+            )
+        )
+    )
+    return uri
+
+
+def cursor(text: str, marker: str = "|") -> tuple[str, int, int]:
+    """The text without the marker, and the marker's (line, character index)."""
+    offset = text.index(marker)
+    clean = text[:offset] + text[offset + len(marker) :]
+    before = clean[:offset]
+    line = before.count("\n")
+    column = offset - (before.rfind("\n") + 1)
+    return clean, line, column
+
+
+def units(text: str, encoding: str) -> int:
+    if encoding == "utf-8":
+        return len(text.encode("utf-8"))
+    if encoding == "utf-32":
+        return len(text)
+    return len(text.encode("utf-16-le")) // 2
+
+
+def client_position(text: str, line: int, column: int, encoding: str) -> types.Position:
+    line_text = text.split("\n")[line] if line < len(text.split("\n")) else ""
+    return types.Position(line=line, character=units(line_text[:column], encoding))
+
+
+def _offset(text: str, position: types.Position, encoding: str) -> int:
+    lines = text.split("\n")
+    offset = sum(len(line) + 1 for line in lines[: position.line])
+    line_text = lines[position.line] if position.line < len(lines) else ""
+    count = 0
+    for index, char in enumerate(line_text):
+        if count >= position.character:
+            return offset + index
+        count += units(char, encoding)
+    return offset + len(line_text)
+
+
+def apply_edits(text: str, edits: list[types.TextEdit], encoding: str) -> str:
+    """Apply LSP text edits (positions in ``encoding`` units) to ``text``."""
+    spans = [
+        (_offset(text, e.range.start, encoding), _offset(text, e.range.end, encoding), e.new_text)
+        for e in edits
+    ]
+    for start, end, new_text in sorted(spans, key=lambda s: s[:2], reverse=True):
+        text = text[:start] + new_text + text[end:]
+    return text
+
+
+def apply_item(text: str, item: types.CompletionItem, encoding: str) -> str:
+    """The document after accepting ``item``, with its import edits."""
+    assert isinstance(item.text_edit, types.TextEdit), item
+    return apply_edits(text, [item.text_edit, *(item.additional_text_edits or [])], encoding)
+
+
+async def complete(
+    client: LanguageClient, uri: str, text: str, line: int, column: int
+) -> list[types.CompletionItem]:
+    result = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=client_position(text, line, column, client.position_encoding),
+        )
+    )
+    if result is None:
+        return []
+    return result.items if isinstance(result, types.CompletionList) else result
+
+
+def by_label(items: list[types.CompletionItem]) -> dict[str, types.CompletionItem]:
+    return {item.label: item for item in items}
+
+
+def snippet_ids(items: list[types.CompletionItem]) -> list[str]:
+    return [item.data["snippet"] for item in items if isinstance(item.data, dict)]
