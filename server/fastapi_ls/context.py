@@ -89,7 +89,9 @@ def cursor_context(
     if prefix.strip():
         return None
     if not indent:
-        if all(not candidate.strip() for candidate in lines):
+        if not text[column:].strip() and all(
+            not candidate.strip() for index, candidate in enumerate(lines) if index != line
+        ):
             return CursorContext("empty", typed, start, "")
         return CursorContext("test_module" if is_test_file else "module", typed, start, "")
 

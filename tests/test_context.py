@@ -1,0 +1,107 @@
+"""Unit tests of the cursor context: which kind of completion fits where."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import cursor
+
+from fastapi_ls.analysis import analyse
+from fastapi_ls.context import cursor_context
+from fastapi_ls.positions import document_lines
+
+HEADER = """\
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI
+from pydantic import BaseModel
+
+app = FastAPI()
+
+
+class ItemBase(BaseModel):
+    name: str
+
+
+class ItemCreate(ItemBase):
+    price: float
+
+
+class Plain:
+    x = 1
+
+"""
+
+
+def context_at(text: str, *, test_file: bool = False):
+    clean, line, column = cursor(text)
+    return cursor_context(
+        document_lines(clean), line, column, analyse(clean), is_test_file=test_file
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "typed"),
+    [
+        (HEADER + "ge|", "module", "ge"),
+        (HEADER + "|", "module", ""),
+        (HEADER + "class ItemBase2(ItemBase):\n    fi|", "model_body", "fi"),
+        (HEADER.replace("    price: float", "    price: float\n    va|"), "model_body", "va"),
+        (HEADER + "@|", "decorator", "@"),
+        (HEADER + "@app.g|", "decorator", "@app.g"),
+        (HEADER + '@app.get("/")\nasync def f(|', "signature", ""),
+        (HEADER + '@app.get("/")\nasync def f(a: int, q|', "signature", "q"),
+        (HEADER + '@app.get("/")\nasync def f(\n    a: int,\n    |\n):', "signature", ""),
+        (
+            HEADER + '@app.get(\n    "/",\n    tags=["x"],\n)\nasync def f(\n    |\n):',
+            "signature",
+            "",
+        ),
+        (HEADER + '@app.get("/", response_model=|)', "response_model", ""),
+        (HEADER + '@app.get("/", response_model=list[It|', "response_model", "list[It"),
+        (HEADER + '@app.post("/", status_code=|', "status_code", ""),
+        (HEADER + '@app.post("/", status_code=status.HTTP_2|', "status_code", "status.HTTP_2"),
+        (HEADER + "def f(x: Annotated[int, Depends(|", "depends", ""),
+        (HEADER + "def f(x = Depends(get_|", "depends", "get_"),
+        (HEADER + "def f():\n    x = 1\n    rai|", "function_body", "rai"),
+        (HEADER + "async def f():\n    if x:\n        rai|", "function_body", "rai"),
+        ("\n\napp|\n", "empty", "app"),
+        ("|", "empty", ""),
+    ],
+)
+def test_kinds(text, kind, typed):
+    context = context_at(text)
+    assert context is not None
+    assert (context.kind, context.typed) == (kind, typed)
+
+
+def test_test_module():
+    context = context_at(HEADER + "te|", test_file=True)
+    assert context is not None and context.kind == "test_module"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        HEADER + "# ge|",
+        HEADER + 'x = "ge|',
+        HEADER + "class Plain2(Plain):\n    fi|",
+        HEADER + "def helper(a, b|",
+        HEADER + '@app.get("/")\nasync def f(a: Annotated[int, Qu|',
+        HEADER + "x = foo(|",
+        HEADER + "x = 1 + y|",
+    ],
+)
+def test_nothing(text):
+    assert context_at(text) is None
+
+
+def test_replacement_start_and_indent():
+    context = context_at(HEADER + "class A(ItemBase):\n\tfi|")
+    assert context is not None
+    assert context.indent == "\t"
+    assert context.start == 1
+
+
+def test_out_of_range_is_none():
+    lines = document_lines("x = 1\n")
+    assert cursor_context(lines, 99, 0, analyse(""), is_test_file=False) is None

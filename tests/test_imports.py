@@ -1,0 +1,103 @@
+"""Unit tests of the import edits added with snippets."""
+
+from __future__ import annotations
+
+import pytest
+
+from fastapi_ls.imports import import_edits
+from fastapi_ls.positions import document_lines
+
+
+def with_imports(source: str, statements: list[str]) -> str:
+    lines = document_lines(source)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    result = source
+    edits = import_edits(lines, statements)
+    for edit in sorted(edits, key=lambda e: (e.line, e.character), reverse=True):
+        start = offsets[edit.line] + edit.character
+        end = offsets[edit.end_line] + edit.end_character
+        result = result[:start] + edit.new_text + result[end:]
+    return result
+
+
+@pytest.mark.parametrize(
+    ("source", "statements", "expected"),
+    [
+        (
+            "",
+            ["from fastapi import FastAPI"],
+            "from fastapi import FastAPI\n",
+        ),
+        (
+            "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            ["from fastapi import FastAPI, Depends", "from typing import Annotated"],
+            "from fastapi import FastAPI, Depends\nfrom typing import Annotated\n\n"
+            "app = FastAPI()\n",
+        ),
+        (
+            '"""Doc."""\nfrom __future__ import annotations\n\napp = 1\n',
+            ["from fastapi import Depends"],
+            '"""Doc."""\nfrom __future__ import annotations\n\nfrom fastapi import Depends\n\n'
+            "app = 1\n",
+        ),
+        (
+            '"""Doc\nstring.\n"""\napp = 1\n',
+            ["import time"],
+            '"""Doc\nstring.\n"""\n\nimport time\n\napp = 1\n',
+        ),
+        (
+            "from fastapi import (\n    FastAPI,\n    Query,\n)\n",
+            ["from fastapi import Depends, Query"],
+            "from fastapi import (\n    FastAPI,\n    Query,\n    Depends,\n)\n",
+        ),
+        (
+            "from fastapi import (FastAPI,\n                     Query)\n",
+            ["from fastapi import Depends"],
+            "from fastapi import (FastAPI,\n                     Query, Depends)\n",
+        ),
+        (
+            "from fastapi import FastAPI  # the app\n",
+            ["from fastapi import status"],
+            "from fastapi import FastAPI, status  # the app\n",
+        ),
+        (
+            "import time\nfrom fastapi import FastAPI\n",
+            ["import time", "from fastapi import FastAPI"],
+            "import time\nfrom fastapi import FastAPI\n",
+        ),
+        (
+            "import os\r\nx = 1\r\n",
+            ["from fastapi import Depends"],
+            "import os\r\nfrom fastapi import Depends\r\nx = 1\r\n",
+        ),
+        (
+            "x = 1",
+            ["from fastapi import Depends"],
+            "from fastapi import Depends\n\nx = 1",
+        ),
+        (
+            "from fastapi import Depends as D\n",
+            ["from fastapi import Depends"],
+            "from fastapi import Depends as D, Depends\n",
+        ),
+        (
+            "from typing_extensions import Annotated\n",
+            ["from typing import Annotated"],
+            "from typing_extensions import Annotated\n",
+        ),
+    ],
+)
+def test_import_edits(source, statements, expected):
+    assert with_imports(source, statements) == expected
+
+
+def test_names_bound_later_in_the_file_are_not_imported_twice():
+    lines = document_lines("from fastapi import FastAPI\n\n\ndef f():\n    pass\n")
+    assert import_edits(lines, ["from fastapi import Depends"], already_bound={"Depends"}) == []
+
+
+def test_header_of_a_broken_file():
+    source = "from fastapi import (FastAPI,\n\nclass X(:\n"
+    assert "Depends" in with_imports(source, ["from fastapi import Depends"])
