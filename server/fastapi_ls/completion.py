@@ -32,6 +32,8 @@ _METHOD_ON_LINE = re.compile(r"\.(get|post|put|patch|delete)\(")
 class ClientFeatures:
     snippets: bool = True
     markdown: bool = True
+    #: the client lists plaintext among its documentation formats (else: a bare string)
+    plaintext_markup: bool = True
     insert_text_mode_as_is: bool = False
     label_details: bool = False
 
@@ -40,12 +42,13 @@ class ClientFeatures:
         completion = capabilities.text_document and capabilities.text_document.completion
         item = completion.completion_item if completion else None
         if item is None:
-            return cls(snippets=False, markdown=False)
+            return cls(snippets=False, markdown=False, plaintext_markup=False)
         modes = item.insert_text_mode_support.value_set if item.insert_text_mode_support else []
         formats = item.documentation_format or []
         return cls(
             snippets=bool(item.snippet_support),
             markdown=types.MarkupKind.Markdown in formats,
+            plaintext_markup=types.MarkupKind.PlainText in formats,
             insert_text_mode_as_is=types.InsertTextMode.AsIs in modes,
             label_details=bool(item.label_details_support),
         )
@@ -229,7 +232,7 @@ def _to_lsp(request: Request, edit: TextEdit) -> types.TextEdit:
 
 def _documentation(
     client: ClientFeatures, snippet: Snippet, plain: str, edits: list[TextEdit]
-) -> types.MarkupContent:
+) -> types.MarkupContent | str:
     added = [line for edit in edits for line in edit.new_text.strip().splitlines() if line.strip()]
     if client.markdown:
         parts = [snippet.description, f"```python\n{plain.rstrip()}\n```"]
@@ -241,7 +244,10 @@ def _documentation(
     if added:
         parts.append("Adds imports:\n" + "\n".join(added))
     parts.append(f"Documentation: {snippet.docs}")
-    return types.MarkupContent(kind=types.MarkupKind.PlainText, value="\n\n".join(parts))
+    text = "\n\n".join(parts)
+    if client.plaintext_markup:
+        return types.MarkupContent(kind=types.MarkupKind.PlainText, value=text)
+    return text
 
 
 class _ImportPlanner:

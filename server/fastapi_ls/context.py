@@ -89,11 +89,13 @@ def cursor_context(
     if prefix.strip():
         return None
     if not indent:
+        if is_test_file:
+            return CursorContext("test_module", typed, start, "")
         if not text[column:].strip() and all(
             not candidate.strip() for index, candidate in enumerate(lines) if index != line
         ):
             return CursorContext("empty", typed, start, "")
-        return CursorContext("test_module" if is_test_file else "module", typed, start, "")
+        return CursorContext("module", typed, start, "")
 
     header = _enclosing_block(lines, line, len(indent.expandtabs()))
     if header is None:

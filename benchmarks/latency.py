@@ -1,0 +1,1066 @@
+"""Latency benchmark: fastapi-ls against an empty-handler pygls server, over stdio.
+
+Both servers run as subprocesses and are driven by the same small blocking
+JSON-RPC client (Content-Length framing over pipes, no asyncio), so they get
+identical treatment and the client adds as little as possible to each sample.
+Requests alternate between the two servers, iteration by iteration, so that
+machine noise lands on both sides and the p95 ratio stays meaningful.
+
+A sample is the time from writing the request (for keystrokes: the didChange
+and the completion, in one write) to reading the last byte of its response;
+decoding the response JSON is not included. Error responses and timeouts are
+counted separately and never timed.
+
+    python benchmarks/latency.py [--iterations N] [--server-cmd CMD] [--json PATH] [--check]
+
+See benchmarks/README.md for the metrics and budgets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import platform
+import select
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from make_module import GeneratedModule, Site, make_module, utf16_len
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+COMPLETION_SITES: tuple[tuple[str, str], ...] = (
+    ("module_blank", "completion: module level `ge`"),
+    ("model_body", "completion: model class body"),
+    ("decorator_at", "completion: after `@`"),
+    ("route_params", "completion: route parameter list"),
+    ("response_model_value", "completion: after `response_model=`"),
+)
+HOVER_SITES: tuple[tuple[str, str], ...] = (
+    ("hover_depends", "hover: `Depends`"),
+    ("hover_response_model", "hover: `response_model=`"),
+    ("hover_variable", "hover: local variable"),
+)
+ALL_COMPLETIONS = "completion: all sites"
+KEYSTROKE = "keystroke + completion"
+CODE_ACTION = "codeAction: route range"
+FIRST_COMPLETION = "spawn -> first completion"
+INITIALIZE = "spawn -> initialize result"
+PEAK_RSS = "peak RSS (VmHWM)"
+
+# Typed one character at a time, then removed with one delete-word edit, each
+# keystroke followed by a completion request as an editor's quick suggestions do.
+KEYSTROKE_WORD = "Depends"
+
+# Wall-clock cap per phase, in seconds, shared by both servers; with the
+# per-request timeout this bounds a default run to well under two minutes.
+PHASE_LIMITS = {
+    "startup": 30.0,
+    "warmup": 10.0,
+    "completion": 25.0,
+    "keystroke": 12.0,
+    "hover": 10.0,
+    "code_action": 6.0,
+}
+
+
+class ServerError(Exception):
+    """The server answered a request with a JSON-RPC error."""
+
+
+class RequestTimeout(Exception):
+    """No response before the deadline."""
+
+
+class ServerExited(Exception):
+    """The server closed its stdout or its stdin pipe broke."""
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    body = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+class Connection:
+    """Blocking JSON-RPC client speaking to one server subprocess over its stdio."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], stderr_path: Path) -> None:
+        self.argv = argv
+        self.stderr_path = stderr_path
+        self._stderr = stderr_path.open("wb")
+        self.spawned_ns = time.perf_counter_ns()
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env=env,
+            bufsize=0,
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self._in = self.proc.stdin.fileno()
+        self._out = self.proc.stdout.fileno()
+        os.set_blocking(self._in, False)
+        os.set_blocking(self._out, False)
+        self._reader = select.poll()
+        self._reader.register(self._out, select.POLLIN)
+        self._buffer = bytearray()
+        self._frames: deque[tuple[int, bytes]] = deque()
+        self._last_id = 0
+        self.last_arrival_ns = 0
+        self.workspace_folders: list[dict[str, str]] = []
+        self.notifications: Counter[str] = Counter()
+        self.server_requests: Counter[str] = Counter()
+        self.stray_responses = 0
+
+    # -- transport ---------------------------------------------------------
+
+    def _read_available(self) -> None:
+        try:
+            data = os.read(self._out, 1 << 20)
+        except BlockingIOError:
+            return
+        if not data:
+            raise ServerExited(f"server closed stdout (exit code {self.proc.poll()})")
+        # Stamp every frame completed by this read now, before any JSON decoding,
+        # so the client's parsing cost never counts against the server.
+        arrived = time.perf_counter_ns()
+        buffer = self._buffer
+        buffer += data
+        while True:
+            separator = buffer.find(b"\r\n\r\n")
+            if separator < 0:
+                return
+            length = None
+            for header in bytes(buffer[:separator]).split(b"\r\n"):
+                name, _, value = header.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            if length is None:
+                raise ServerExited(f"frame without Content-Length: {bytes(buffer[:80])!r}")
+            end = separator + 4 + length
+            if len(buffer) < end:
+                return
+            self._frames.append((arrived, bytes(buffer[separator + 4 : end])))
+            del buffer[:end]
+
+    def _write(self, data: bytes, deadline: float) -> None:
+        view = memoryview(data)
+        while view:
+            try:
+                view = view[os.write(self._in, view) :]
+                continue
+            except BlockingIOError:
+                pass
+            except BrokenPipeError as exc:
+                raise ServerExited("server closed stdin") from exc
+            # The pipe is full. Keep draining stdout meanwhile: a server blocked on
+            # writing to us would otherwise never read the rest of our message.
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                raise RequestTimeout("write")
+            poller = select.poll()
+            poller.register(self._in, select.POLLOUT)
+            poller.register(self._out, select.POLLIN)
+            for fd, _ in poller.poll(math.ceil(remaining * 1000)):
+                if fd == self._out:
+                    self._read_available()
+
+    def _next_frame(self, deadline: float) -> tuple[int, bytes]:
+        while not self._frames:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                raise RequestTimeout("read")
+            if self._reader.poll(math.ceil(remaining * 1000)):
+                self._read_available()
+        return self._frames.popleft()
+
+    # -- JSON-RPC ----------------------------------------------------------
+
+    def _answer_server(self, message: dict[str, Any], deadline: float) -> None:
+        method = message["method"]
+        if "id" not in message:
+            self.notifications[method] += 1
+            return
+        self.server_requests[method] += 1
+        # Answer like an editor with no settings for this server would, so a
+        # server waiting on configuration or registration is not left hanging.
+        result: Any = None
+        if method == "workspace/configuration":
+            result = [None for _ in message.get("params", {}).get("items", [])]
+        elif method == "workspace/workspaceFolders":
+            result = self.workspace_folders
+        self._write(encode({"jsonrpc": "2.0", "id": message["id"], "result": result}), deadline)
+
+    def notify(self, method: str, params: Any, timeout: float = 10.0) -> None:
+        message = {"jsonrpc": "2.0", "method": method, "params": params}
+        self._write(encode(message), time.perf_counter() + timeout)
+
+    def request(
+        self, method: str, params: Any, timeout: float, preamble: bytes = b""
+    ) -> tuple[int, Any]:
+        """Send ``preamble`` + the request in one write; return (elapsed ns, result)."""
+        self._last_id += 1
+        request_id = self._last_id
+        data = preamble + encode(
+            {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}
+        )
+        deadline = time.perf_counter() + timeout
+        started = time.perf_counter_ns()
+        self._write(data, deadline)
+        while True:
+            arrived, body = self._next_frame(deadline)
+            message = json.loads(body)
+            if "method" in message:
+                self._answer_server(message, deadline)
+            elif message.get("id") == request_id:
+                self.last_arrival_ns = arrived
+                if "error" in message:
+                    raise ServerError(message["error"].get("message", str(message["error"])))
+                return arrived - started, message.get("result")
+            else:
+                # Late answer to a request that already timed out.
+                self.stray_responses += 1
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def peak_rss_bytes(self) -> int | None:
+        try:
+            status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        except OSError:
+            return None
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+        return None
+
+    def close(self) -> int | None:
+        """shutdown + exit, then wait; kill only if the server does not go away."""
+        try:
+            if self.proc.poll() is None:
+                self.request("shutdown", None, timeout=5.0)
+                self.notify("exit", None)
+                self.proc.wait(timeout=5.0)
+        except (ServerError, RequestTimeout, ServerExited, subprocess.TimeoutExpired):
+            pass
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                pipe.close()
+        self._stderr.close()
+        return self.proc.returncode
+
+    def stderr_tail(self, lines: int = 15) -> str:
+        try:
+            text = self.stderr_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+# -- LSP payloads --------------------------------------------------------------
+
+
+def initialize_params(workspace: Path, pid: int) -> dict[str, Any]:
+    """Client capabilities modelled on what VS Code sends."""
+    kinds = list(range(1, 26))
+    return {
+        "processId": pid,
+        "clientInfo": {"name": "Visual Studio Code", "version": "1.96.0"},
+        "locale": "en",
+        "rootPath": str(workspace),
+        "rootUri": workspace.as_uri(),
+        "workspaceFolders": [{"uri": workspace.as_uri(), "name": workspace.name}],
+        "trace": "off",
+        "capabilities": {
+            "general": {
+                "positionEncodings": ["utf-16"],
+                "markdown": {"parser": "marked", "version": "1.1.0"},
+                "regularExpressions": {"engine": "ECMAScript", "version": "ES2020"},
+                "staleRequestSupport": {
+                    "cancel": True,
+                    "retryOnContentModified": [
+                        "textDocument/semanticTokens/full",
+                        "textDocument/semanticTokens/range",
+                        "textDocument/semanticTokens/full/delta",
+                    ],
+                },
+            },
+            "workspace": {
+                "applyEdit": True,
+                "configuration": True,
+                "workspaceFolders": True,
+                "didChangeConfiguration": {"dynamicRegistration": True},
+                "didChangeWatchedFiles": {"dynamicRegistration": True},
+                "workspaceEdit": {
+                    "documentChanges": True,
+                    "resourceOperations": ["create", "rename", "delete"],
+                    "failureHandling": "textOnlyTransactional",
+                    "normalizesLineEndings": True,
+                },
+                "executeCommand": {"dynamicRegistration": True},
+            },
+            "window": {
+                "workDoneProgress": True,
+                "showMessage": {"messageActionItem": {"additionalPropertiesSupport": True}},
+                "showDocument": {"support": True},
+            },
+            "textDocument": {
+                "synchronization": {
+                    "dynamicRegistration": True,
+                    "willSave": True,
+                    "willSaveWaitUntil": True,
+                    "didSave": True,
+                },
+                "completion": {
+                    "dynamicRegistration": True,
+                    "contextSupport": True,
+                    "insertTextMode": 2,
+                    "completionItemKind": {"valueSet": kinds},
+                    "completionList": {
+                        "itemDefaults": [
+                            "commitCharacters",
+                            "editRange",
+                            "insertTextFormat",
+                            "insertTextMode",
+                            "data",
+                        ]
+                    },
+                    "completionItem": {
+                        "snippetSupport": True,
+                        "commitCharactersSupport": True,
+                        "documentationFormat": ["markdown", "plaintext"],
+                        "deprecatedSupport": True,
+                        "preselectSupport": True,
+                        "tagSupport": {"valueSet": [1]},
+                        "insertReplaceSupport": True,
+                        "resolveSupport": {
+                            "properties": ["documentation", "detail", "additionalTextEdits"]
+                        },
+                        "insertTextModeSupport": {"valueSet": [1, 2]},
+                        "labelDetailsSupport": True,
+                    },
+                },
+                "hover": {"dynamicRegistration": True, "contentFormat": ["markdown", "plaintext"]},
+                "codeAction": {
+                    "dynamicRegistration": True,
+                    "isPreferredSupport": True,
+                    "disabledSupport": True,
+                    "dataSupport": True,
+                    "honorsChangeAnnotations": True,
+                    "resolveSupport": {"properties": ["edit"]},
+                    "codeActionLiteralSupport": {
+                        "codeActionKind": {
+                            "valueSet": [
+                                "",
+                                "quickfix",
+                                "refactor",
+                                "refactor.extract",
+                                "refactor.inline",
+                                "refactor.rewrite",
+                                "source",
+                                "source.organizeImports",
+                            ]
+                        }
+                    },
+                },
+                "publishDiagnostics": {
+                    "relatedInformation": True,
+                    "versionSupport": False,
+                    "tagSupport": {"valueSet": [1, 2]},
+                    "codeDescriptionSupport": True,
+                    "dataSupport": True,
+                },
+            },
+        },
+    }
+
+
+def apply_insert(text: str, site: Site) -> str:
+    """``text`` with ``site.insert`` typed at the site (ASCII-safe column maths only)."""
+    lines = text.split("\n")
+    line = lines[site.line]
+    # Sites are on lines whose prefix is ASCII, so UTF-16 column == str index.
+    assert utf16_len(line[: site.character]) == site.character
+    lines[site.line] = line[: site.character] + site.insert + line[site.character :]
+    return "\n".join(lines)
+
+
+@dataclass
+class Samples:
+    values_ns: list[int] = field(default_factory=list)
+    errors: int = 0
+    timeouts: int = 0
+    messages: Counter[str] = field(default_factory=Counter)
+    truncated: bool = False
+    last_result: str = ""
+
+    def percentile(self, fraction: float) -> float | None:
+        """Nearest-rank percentile in milliseconds."""
+        if not self.values_ns:
+            return None
+        ordered = sorted(self.values_ns)
+        rank = max(1, math.ceil(fraction * len(ordered)))
+        return ordered[rank - 1] / 1e6
+
+    def summary(self) -> dict[str, Any]:
+        values = self.values_ns
+        return {
+            "n": len(values),
+            "p50_ms": self.percentile(0.50),
+            "p95_ms": self.percentile(0.95),
+            "max_ms": max(values) / 1e6 if values else None,
+            "mean_ms": sum(values) / len(values) / 1e6 if values else None,
+            "errors": self.errors,
+            "timeouts": self.timeouts,
+            "error_messages": dict(self.messages.most_common(5)),
+            "truncated_by_time_limit": self.truncated,
+            "last_result": self.last_result,
+        }
+
+
+def describe(result: Any) -> str:
+    if result is None:
+        return "null"
+    if isinstance(result, list):
+        return f"{len(result)} items"
+    if isinstance(result, dict) and "items" in result:
+        return f"{len(result['items'])} items"
+    if isinstance(result, dict) and "contents" in result:
+        return "hover"
+    return type(result).__name__
+
+
+class Server:
+    """One long-lived server under test, with its open document and its samples."""
+
+    def __init__(
+        self, label: str, argv: list[str], env: dict[str, str], logs: Path, timeout: float
+    ) -> None:
+        self.label = label
+        self.timeout = timeout
+        self.argv = argv
+        self.env = env
+        self.logs = logs
+        self.metrics: dict[str, Samples] = {}
+        self.conn: Connection | None = None
+        self.uri = ""
+        self.version = 0
+        self.trigger_characters: set[str] = set()
+        self.failure = ""
+        self.typed = 0
+        self.peak_rss: int | None = None
+        self.exit_code: int | None = None
+        self.spawns = 0
+
+    @property
+    def alive(self) -> bool:
+        return self.conn is not None and not self.failure
+
+    def samples(self, metric: str) -> Samples:
+        return self.metrics.setdefault(metric, Samples())
+
+    def spawn(self) -> Connection:
+        self.spawns += 1
+        return Connection(self.argv, self.env, self.logs / f"{self.label}-{self.spawns}.stderr")
+
+    def open(
+        self, workspace: Path, uri: str, text: str, timeout: float, record: bool = False
+    ) -> Connection:
+        """Spawn, initialize, initialized, didOpen; returns the ready connection."""
+        conn = self.spawn()
+        conn.workspace_folders = [{"uri": workspace.as_uri(), "name": workspace.name}]
+        try:
+            _, result = conn.request(
+                "initialize", initialize_params(workspace, os.getpid()), timeout
+            )
+            if record:
+                self.samples(INITIALIZE).values_ns.append(conn.last_arrival_ns - conn.spawned_ns)
+            provider = (result or {}).get("capabilities", {}).get("completionProvider") or {}
+            self.trigger_characters = set(provider.get("triggerCharacters") or [])
+            conn.notify("initialized", {})
+            document = {"uri": uri, "languageId": "python", "version": 1, "text": text}
+            conn.notify("textDocument/didOpen", {"textDocument": document})
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def start(self, workspace: Path, uri: str, text: str, timeout: float) -> None:
+        try:
+            self.conn = self.open(workspace, uri, text, timeout)
+        except (ServerError, RequestTimeout, ServerExited, OSError) as exc:
+            self.failure = f"start failed: {type(exc).__name__}: {exc}"
+            return
+        self.uri = uri
+        self.version = 1
+
+    def change(self, start: tuple[int, int], end: tuple[int, int], text: str) -> bytes:
+        """Encode an incremental didChange (the caller decides when to send it)."""
+        self.version += 1
+        return encode(
+            {
+                "jsonrpc": "2.0",
+                "method": "textDocument/didChange",
+                "params": {
+                    "textDocument": {"uri": self.uri, "version": self.version},
+                    "contentChanges": [
+                        {
+                            "range": {
+                                "start": {"line": start[0], "character": start[1]},
+                                "end": {"line": end[0], "character": end[1]},
+                            },
+                            "text": text,
+                        }
+                    ],
+                },
+            }
+        )
+
+    def send_change(self, start: tuple[int, int], end: tuple[int, int], text: str) -> None:
+        assert self.conn is not None
+        self.guard(
+            lambda: self.conn._write(self.change(start, end, text), time.perf_counter() + 10)
+        )
+
+    def completion_params(self, site: Site) -> dict[str, Any]:
+        line, character = site.cursor
+        context: dict[str, Any] = {"triggerKind": 1}
+        # Mirror VS Code: a trigger character is only reported to servers that
+        # registered it; otherwise the request counts as an explicit invocation.
+        if site.trigger and site.trigger in self.trigger_characters:
+            context = {"triggerKind": 2, "triggerCharacter": site.trigger}
+        return {
+            "textDocument": {"uri": self.uri},
+            "position": {"line": line, "character": character},
+            "context": context,
+        }
+
+    def guard(self, action: Callable[[], Any]) -> Any:
+        """Run an untimed step; a dead server is marked failed instead of raising."""
+        if not self.alive:
+            return None
+        try:
+            return action()
+        except ServerExited as exc:
+            self.failure = f"server exited: {exc}"
+        except (ServerError, RequestTimeout):
+            pass
+        return None
+
+    def measure(self, metric: str, action: Callable[[Server], tuple[int, Any]]) -> None:
+        if not self.alive:
+            return
+        samples = self.samples(metric)
+        try:
+            elapsed, result = action(self)
+        except ServerError as exc:
+            samples.errors += 1
+            samples.messages[str(exc)[:120]] += 1
+            return
+        except RequestTimeout:
+            samples.timeouts += 1
+            return
+        except ServerExited as exc:
+            samples.errors += 1
+            self.failure = f"server exited: {exc}"
+            return
+        samples.values_ns.append(elapsed)
+        samples.last_result = describe(result)
+
+
+# -- phases --------------------------------------------------------------------
+
+
+@contextmanager
+def quiet_gc() -> Iterator[None]:
+    # The client's own garbage collections would land in random samples.
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def alternate(
+    servers: list[Server],
+    metric: str,
+    count: int,
+    limit: float,
+    action: Callable[[Server], tuple[int, Any]],
+) -> None:
+    """Run ``action`` ``count`` times per server, interleaved, within ``limit`` seconds."""
+    started = time.perf_counter()
+    with quiet_gc():
+        for iteration in range(count):
+            if time.perf_counter() - started > limit:
+                for server in servers:
+                    server.samples(metric).truncated = True
+                break
+            order = servers if iteration % 2 == 0 else servers[::-1]
+            for server in order:
+                server.measure(metric, action)
+
+
+def phase_startup(
+    servers: list[Server], module: GeneratedModule, workspace: Path, uri: str, args: Any
+) -> None:
+    site = module.sites["module_blank"]
+    text = apply_insert(module.text, site)
+    started = time.perf_counter()
+    for run in range(args.startup_runs):
+        if time.perf_counter() - started > PHASE_LIMITS["startup"]:
+            for server in servers:
+                server.samples(FIRST_COMPLETION).truncated = True
+            break
+        for server in servers if run % 2 == 0 else servers[::-1]:
+            samples = server.samples(FIRST_COMPLETION)
+            try:
+                conn = server.open(workspace, uri, text, args.startup_timeout, record=True)
+            except (ServerError, RequestTimeout, ServerExited, OSError) as exc:
+                samples.errors += 1
+                samples.messages[f"start: {type(exc).__name__}: {exc}"[:120]] += 1
+                continue
+            server.uri = uri
+            try:
+                _, result = conn.request(
+                    "textDocument/completion",
+                    server.completion_params(site),
+                    timeout=args.startup_timeout,
+                )
+                samples.values_ns.append(conn.last_arrival_ns - conn.spawned_ns)
+                samples.last_result = describe(result)
+            except ServerError as exc:
+                samples.errors += 1
+                samples.messages[str(exc)[:120]] += 1
+            except (RequestTimeout, ServerExited) as exc:
+                samples.timeouts += 1
+                samples.messages[f"{type(exc).__name__}: {exc}"[:120]] += 1
+            finally:
+                conn.close()
+
+
+def completion_request(site: Site) -> Callable[[Server], tuple[int, Any]]:
+    def action(server: Server) -> tuple[int, Any]:
+        assert server.conn is not None
+        return server.conn.request(
+            "textDocument/completion", server.completion_params(site), server.timeout
+        )
+
+    return action
+
+
+def position_request(method: str, site: Site) -> Callable[[Server], tuple[int, Any]]:
+    def action(server: Server) -> tuple[int, Any]:
+        assert server.conn is not None
+        params = {
+            "textDocument": {"uri": server.uri},
+            "position": {"line": site.line, "character": site.character},
+        }
+        return server.conn.request(method, params, server.timeout)
+
+    return action
+
+
+def code_action_request(start: Site, end: Site) -> Callable[[Server], tuple[int, Any]]:
+    def action(server: Server) -> tuple[int, Any]:
+        assert server.conn is not None
+        params = {
+            "textDocument": {"uri": server.uri},
+            "range": {
+                "start": {"line": start.line, "character": start.character},
+                "end": {"line": end.line, "character": end.character},
+            },
+            # triggerKind 2 (Automatic) is the light-bulb request sent on every
+            # cursor move, the one whose latency editors feel.
+            "context": {"diagnostics": [], "triggerKind": 2},
+        }
+        return server.conn.request("textDocument/codeAction", params, server.timeout)
+
+    return action
+
+
+def keystroke_request(site: Site) -> Callable[[Server], tuple[int, Any]]:
+    def action(server: Server) -> tuple[int, Any]:
+        assert server.conn is not None
+        line = site.line
+        if server.typed < len(KEYSTROKE_WORD):
+            column = site.character + server.typed
+            change = server.change((line, column), (line, column), KEYSTROKE_WORD[server.typed])
+            cursor = Site(line, column + 1)
+            server.typed += 1
+        else:
+            end = (line, site.character + server.typed)
+            change = server.change((line, site.character), end, "")
+            cursor = Site(line, site.character)
+            server.typed = 0
+        return server.conn.request(
+            "textDocument/completion",
+            server.completion_params(cursor),
+            server.timeout,
+            preamble=change,
+        )
+
+    return action
+
+
+def with_insert(servers: list[Server], site: Site, body: Callable[[], None]) -> None:
+    """Type ``site.insert`` on every server, run ``body``, then remove it again."""
+    if site.insert:
+        for server in servers:
+            server.send_change(
+                (site.line, site.character), (site.line, site.character), site.insert
+            )
+    try:
+        body()
+    finally:
+        if site.insert:
+            for server in servers:
+                server.send_change((site.line, site.character), site.cursor, "")
+
+
+def run_phases(servers: list[Server], module: GeneratedModule, args: Any) -> None:
+    sites = module.sites
+    count = args.iterations
+
+    warm_actions = [
+        completion_request(sites["response_model_value"]),
+        position_request("textDocument/hover", sites["hover_depends"]),
+        code_action_request(sites["action_start"], sites["action_end"]),
+    ]
+    warm_index = [0]
+
+    def warm(server: Server) -> tuple[int, Any]:
+        action = warm_actions[warm_index[0] % len(warm_actions)]
+        warm_index[0] += 1
+        return action(server)
+
+    alternate(servers, "warm-up", args.warmup, PHASE_LIMITS["warmup"], warm)
+
+    per_site = PHASE_LIMITS["completion"] / len(COMPLETION_SITES)
+    for key, metric in COMPLETION_SITES:
+        site = sites[key]
+        action = completion_request(site)
+
+        def measure_site(metric: str = metric, action: Callable = action) -> None:
+            # A few unrecorded requests so the first sample does not carry the
+            # re-analysis triggered by the edit that set the site up.
+            for server in servers:
+                for _ in range(3):
+                    server.guard(lambda server=server: action(server))
+            alternate(servers, metric, count, per_site, action)
+
+        with_insert(servers, site, measure_site)
+
+    for server in servers:
+        merged = server.samples(ALL_COMPLETIONS)
+        for _, metric in COMPLETION_SITES:
+            part = server.samples(metric)
+            merged.values_ns.extend(part.values_ns)
+            merged.errors += part.errors
+            merged.timeouts += part.timeouts
+            merged.messages.update(part.messages)
+            merged.truncated |= part.truncated
+
+    keystroke_site = sites["keystroke_line"]
+    alternate(
+        servers, KEYSTROKE, count, PHASE_LIMITS["keystroke"], keystroke_request(keystroke_site)
+    )
+    for server in servers:
+        if server.typed:
+            line, column = keystroke_site.line, keystroke_site.character
+            server.send_change((line, column), (line, column + server.typed), "")
+            server.typed = 0
+
+    per_site = PHASE_LIMITS["hover"] / len(HOVER_SITES)
+    for key, metric in HOVER_SITES:
+        action = position_request("textDocument/hover", sites[key])
+        alternate(servers, metric, count, per_site, action)
+
+    alternate(
+        servers,
+        CODE_ACTION,
+        count,
+        PHASE_LIMITS["code_action"],
+        code_action_request(sites["action_start"], sites["action_end"]),
+    )
+
+
+# -- report --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Budget:
+    text: str
+    max_ms: float | None = None
+    max_ratio: float | None = None
+    statistic: str = "p95_ms"
+
+
+BUDGETS: dict[str, Budget] = {
+    **{
+        metric: Budget("p95 <= 5 ms and <= 3x base", max_ms=5.0, max_ratio=3.0)
+        for metric in [ALL_COMPLETIONS, *(m for _, m in COMPLETION_SITES)]
+    },
+    KEYSTROKE: Budget("p95 <= 1.5x base", max_ratio=1.5),
+    **{metric: Budget("p95 <= 5 ms", max_ms=5.0) for _, metric in HOVER_SITES},
+    CODE_ACTION: Budget("p95 <= 5 ms", max_ms=5.0),
+    FIRST_COMPLETION: Budget("median <= 1000 ms", max_ms=1000.0, statistic="p50_ms"),
+}
+RSS_BUDGET_MB = 100.0
+
+
+def evaluate(metric: str, base: dict[str, Any], real: dict[str, Any]) -> tuple[str, list[str]]:
+    budget = BUDGETS.get(metric)
+    if budget is None:
+        return "-", []
+    notes: list[str] = []
+    value = real.get(budget.statistic)
+    if real["errors"] or real["timeouts"]:
+        notes.append(f"{real['errors']} errors, {real['timeouts']} timeouts")
+    if value is None:
+        notes.append("no samples")
+        return "FAIL", notes
+    if budget.max_ms is not None and value > budget.max_ms:
+        notes.append(f"{value:.2f} ms > {budget.max_ms:g} ms")
+    if budget.max_ratio is not None:
+        reference = base.get(budget.statistic)
+        if not reference:
+            notes.append("no baseline")
+        elif value / reference > budget.max_ratio:
+            notes.append(f"{value / reference:.2f}x > {budget.max_ratio:g}x")
+    return ("FAIL" if notes else "PASS"), notes
+
+
+def fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.0f}" if value >= 100 else f"{value:.2f}"
+
+
+def build_report(servers: list[Server], module: GeneratedModule, args: Any) -> dict[str, Any]:
+    baseline, real = servers
+    order = [
+        *(m for _, m in COMPLETION_SITES),
+        ALL_COMPLETIONS,
+        KEYSTROKE,
+        *(m for _, m in HOVER_SITES),
+        CODE_ACTION,
+        FIRST_COMPLETION,
+        INITIALIZE,
+    ]
+    metrics: dict[str, Any] = {}
+    for metric in order:
+        base = baseline.samples(metric).summary()
+        mine = real.samples(metric).summary()
+        status, notes = evaluate(metric, base, mine)
+        ratio = None
+        if base["p95_ms"] and mine["p95_ms"] is not None:
+            ratio = mine["p95_ms"] / base["p95_ms"]
+        budget = BUDGETS.get(metric)
+        metrics[metric] = {
+            "baseline": base,
+            "server": mine,
+            "p95_ratio": ratio,
+            "budget": budget.text if budget else None,
+            "status": status,
+            "notes": notes,
+        }
+
+    rss = {server.label: server.peak_rss for server in servers}
+    rss_notes = []
+    if real.peak_rss is None:
+        rss_notes.append("not measured")
+    elif real.peak_rss / 2**20 > RSS_BUDGET_MB:
+        rss_notes.append(f"{real.peak_rss / 2**20:.1f} MB > {RSS_BUDGET_MB:g} MB")
+    metrics[PEAK_RSS] = {
+        "baseline_bytes": rss["baseline"],
+        "server_bytes": rss["server"],
+        "ratio": rss["server"] / rss["baseline"] if rss["server"] and rss["baseline"] else None,
+        "budget": f"<= {RSS_BUDGET_MB:g} MB",
+        "status": "FAIL" if rss_notes else "PASS",
+        "notes": rss_notes,
+    }
+    return {
+        "meta": {
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+            "module_lines": module.line_count,
+            "iterations": args.iterations,
+            "warmup": args.warmup,
+            "startup_runs": args.startup_runs,
+            "phase_time_limits_s": PHASE_LIMITS,
+        },
+        "servers": {
+            server.label: {
+                "argv": server.argv,
+                "failure": server.failure,
+                "exit_code": server.exit_code,
+                "completion_trigger_characters": sorted(server.trigger_characters),
+                "notifications": dict(server.conn.notifications) if server.conn else {},
+                "server_requests": dict(server.conn.server_requests) if server.conn else {},
+                "stray_responses": server.conn.stray_responses if server.conn else 0,
+                "warmup": server.samples("warm-up").summary(),
+            }
+            for server in servers
+        },
+        "metrics": metrics,
+    }
+
+
+def print_report(report: dict[str, Any]) -> None:
+    meta = report["meta"]
+    print(
+        f"\nfastapi-ls latency: Python {meta['python']}, {meta['platform']}, "
+        f"{meta['cpu_count']} CPUs, {meta['module_lines']}-line module, "
+        f"{meta['iterations']} iterations"
+    )
+    for label, info in report["servers"].items():
+        print(f"  {label}: {shlex.join(info['argv'])}")
+        if info["failure"]:
+            print(f"    FAILURE: {info['failure']}")
+        traffic = {**info["notifications"], **info["server_requests"]}
+        if traffic:
+            print("    server->client: " + ", ".join(f"{k} x{v}" for k, v in traffic.items()))
+        if info["warmup"]["errors"] or info["warmup"]["timeouts"]:
+            warm = info["warmup"]
+            print(f"    warm-up: {warm['errors']} errors, {warm['timeouts']} timeouts")
+
+    header = (
+        f"{'metric':<38} {'base p50/p95 ms':>16} {'server p50/p95 ms':>18} {'ratio':>6}"
+        f" {'n':>4} {'err':>5} {'server result':>14}  {'budget':<28} result"
+    )
+    print("\n" + header + "\n" + "-" * len(header))
+    for metric, row in report["metrics"].items():
+        if metric == PEAK_RSS:
+            base, mine = row["baseline_bytes"], row["server_bytes"]
+            base_text = f"{base / 2**20:.1f} MB" if base else "-"
+            mine_text = f"{mine / 2**20:.1f} MB" if mine else "-"
+            ratio = f"{row['ratio']:.2f}x" if row["ratio"] else "-"
+            print(
+                f"{metric:<38} {base_text:>16} {mine_text:>18} {ratio:>6} {'':>4} {'':>5}"
+                f" {'':>14}  {row['budget']:<28} {row['status']}"
+            )
+            continue
+        base, mine = row["baseline"], row["server"]
+        base_text = f"{fmt(base['p50_ms'])} / {fmt(base['p95_ms'])}"
+        mine_text = f"{fmt(mine['p50_ms'])} / {fmt(mine['p95_ms'])}"
+        ratio = f"{row['p95_ratio']:.2f}x" if row["p95_ratio"] is not None else "-"
+        errors = f"{base['errors'] + base['timeouts']}/{mine['errors'] + mine['timeouts']}"
+        count = f"{mine['n']}" + ("*" if mine["truncated_by_time_limit"] else "")
+        print(
+            f"{metric:<38} {base_text:>16} {mine_text:>18} {ratio:>6} {count:>4} {errors:>5}"
+            f" {mine['last_result']:>14}  {row['budget'] or '':<28} {row['status']}"
+        )
+    print()
+    for metric, row in report["metrics"].items():
+        for note in row["notes"]:
+            print(f"  {row['status']} {metric}: {note}")
+        messages = row["server"]["error_messages"] if "server" in row else {}
+        for message, times in messages.items():
+            print(f"    server error x{times}: {message}")
+    print(
+        "  ratio = server p95 / baseline p95; err = baseline/server errors+timeouts;"
+        " * = stopped by the phase time limit"
+    )
+
+
+# -- entry point ---------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--iterations", type=int, default=300, help="samples per metric")
+    parser.add_argument("--warmup", type=int, default=50, help="unrecorded requests per server")
+    parser.add_argument("--startup-runs", type=int, default=5, help="spawns per server")
+    parser.add_argument(
+        "--server-cmd",
+        default=shlex.join([sys.executable, "-m", "fastapi_ls"]),
+        help="command for the server under test (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--baseline-cmd",
+        default=shlex.join([sys.executable, str(HERE / "empty_server.py")]),
+        help="command for the baseline (default: the empty-handler server)",
+    )
+    parser.add_argument("--lines", type=int, default=5000, help="size of the generated module")
+    parser.add_argument("--timeout", type=float, default=5.0, help="per-request timeout, s")
+    parser.add_argument("--startup-timeout", type=float, default=15.0, help="startup timeout, s")
+    parser.add_argument("--json", type=Path, help="write all figures to this file")
+    parser.add_argument("--check", action="store_true", help="exit 1 if any budget fails")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    module = make_module(args.lines)
+    # The repository's server/ directory goes first on the path so the default
+    # command works from a checkout without installing; both servers get it.
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        part for part in (str(REPO / "server"), env.get("PYTHONPATH", "")) if part
+    )
+
+    with tempfile.TemporaryDirectory(prefix="fastapi-ls-bench-") as tmp:
+        root = Path(tmp)
+        workspace, logs = root / "workspace", root / "logs"
+        workspace.mkdir()
+        logs.mkdir()
+        main_py = workspace / "main.py"
+        main_py.write_text(module.text, encoding="utf-8")
+        uri = main_py.as_uri()
+
+        servers = [
+            Server("baseline", shlex.split(args.baseline_cmd), env, logs, args.timeout),
+            Server("server", shlex.split(args.server_cmd), env, logs, args.timeout),
+        ]
+
+        print(f"startup: {args.startup_runs} spawns per server ...", file=sys.stderr)
+        phase_startup(servers, module, workspace, uri, args)
+
+        print("steady state: starting both servers ...", file=sys.stderr)
+        for server in servers:
+            server.start(workspace, uri, module.text, args.startup_timeout)
+        try:
+            run_phases(servers, module, args)
+            for server in servers:
+                if server.conn is not None:
+                    server.peak_rss = server.conn.peak_rss_bytes()
+        finally:
+            for server in servers:
+                if server.conn is not None:
+                    server.exit_code = server.conn.close()
+
+        report = build_report(servers, module, args)
+        for server in servers:
+            if server.failure and server.conn is not None:
+                print(f"\n{server.label} stderr (tail):\n{server.conn.stderr_tail()}")
+
+    print_report(report)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(f"  figures written to {args.json}")
+
+    failed = any(row["status"] == "FAIL" for row in report["metrics"].values())
+    return 1 if (args.check and failed) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
