@@ -103,9 +103,11 @@ async def run(limit: int) -> None:
         for rank, item in enumerate(items[:limit], start=1):
             print(f"   {rank}. {item.label}  —  {item.detail or ''}")
             if rank == 1 and item.text_edit is not None:
-                print(textwrap.indent(to_plain_text(item.text_edit.new_text).rstrip(), "        │ "))
+                inserted = to_plain_text(item.text_edit.new_text).rstrip()
+                print(textwrap.indent(inserted, "        │ "))
             for edit in item.additional_text_edits or []:
-                print(f"        + import: {edit.new_text.strip()}")
+                for added in edit.new_text.strip().splitlines():
+                    print(f"        + {added.strip()}")
         if len(items) > limit:
             print(f"   … and {len(items) - limit} more")
         client.text_document_did_close(

@@ -153,7 +153,7 @@ async def test_decorators_for_each_app_and_router(client, workspace):
 
 async def test_path_operation_signature(client, workspace):
     marked = ROUTER_MODULE.replace("|", '@router.get("/")\nasync def read(item_id: int, |):\n')
-    text, items = await complete_at(client, workspace / "signature.py", marked)
+    _text, items = await complete_at(client, workspace / "signature.py", marked)
     assert set(snippet_ids(items)) == {s.id for s in KB.for_context("signature")}
 
 
@@ -180,7 +180,7 @@ async def test_response_model_offers_models(client, workspace):
     assert labels[0] == "ItemPublic"
     assert {"ItemCreate", "list[ItemPublic]"} <= set(labels)
     result = apply_item(text, by_label(items)["list[ItemPublic]"], client.position_encoding)
-    assert 'response_model=list[ItemPublic])' in result
+    assert "response_model=list[ItemPublic])" in result
 
 
 async def test_status_code_merges_the_status_import(client, workspace):
@@ -215,7 +215,9 @@ async def test_new_empty_file_gets_the_starters(client, workspace):
     text, items = await complete_at(client, workspace / "main.py", "app|")
     offered = snippet_ids(items)
     assert "app-lifespan" in offered
-    result = apply_item(text, by_label(items)["FastAPI app with lifespan"], client.position_encoding)
+    result = apply_item(
+        text, by_label(items)["FastAPI app with lifespan"], client.position_encoding
+    )
     assert result.startswith("from contextlib import asynccontextmanager\n")
     assert "from fastapi import FastAPI\n" in result
     assert "lifespan=lifespan" in result
@@ -241,7 +243,7 @@ async def test_non_fastapi_file_gets_nothing(client, workspace):
 
 
 async def test_plain_text_without_snippet_support(client, workspace):
-    text, items = await complete_at(client, workspace / "plain_text.py", ROUTER_MODULE)
+    _text, items = await complete_at(client, workspace / "plain_text.py", ROUTER_MODULE)
     for item in items:
         if client.editor == "emacs":
             assert item.insert_text_format == types.InsertTextFormat.PlainText
@@ -264,7 +266,7 @@ async def test_emoji_before_the_cursor(client, workspace):
 
 async def test_emoji_line_above_a_model_body(client, workspace):
     marked = APP_MODULE.replace("    id: int\n|", '    id: int\n    note: str = "😀 ✓"\n    |')
-    text, items = await complete_at(client, workspace / "emoji_model.py", marked)
+    _text, items = await complete_at(client, workspace / "emoji_model.py", marked)
     assert set(snippet_ids(items)) == {s.id for s in KB.for_context("model_body")}
 
 
@@ -278,7 +280,7 @@ async def test_crlf_document(client, workspace):
 
 async def test_tabs_are_kept(client, workspace):
     marked = APP_MODULE.replace("    ", "\t").replace("\tid: int\n|", "\tid: int\n\t|")
-    text, items = await complete_at(client, workspace / "tabs.py", marked)
+    _text, items = await complete_at(client, workspace / "tabs.py", marked)
     assert items
     for item in items:
         added = item.text_edit.new_text
@@ -304,7 +306,9 @@ async def test_syntax_errors_while_typing(client, workspace):
 async def test_out_of_range_positions(client, workspace, position):
     uri = open_document(client, workspace / "range.py", cursor(ROUTER_MODULE)[0])
     result = await client.text_document_completion_async(
-        types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri), position=position)
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=position
+        )
     )
     assert result is None or isinstance(result, types.CompletionList)
 

@@ -6,6 +6,7 @@ character columns; ``to_client`` turns a (line, column) into the client's encodi
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 
@@ -145,8 +146,7 @@ def _snippet_item(
     index: int,
 ) -> types.CompletionItem | None:
     context = request.context
-    body = snippet_syntax.fill_variables(snippet.body, values)
-    plain = snippet_syntax.to_plain_text(body)
+    body, plain = _expand(snippet.body, tuple(sorted(values.items())))
     if context.kind == "decorator":
         filter_text = label = plain.split("\n", 1)[0]
         if not label.lower().startswith(context.typed.lower()):
@@ -181,6 +181,13 @@ def _snippet_item(
         additional_text_edits=[_to_lsp(request, edit) for edit in edits] or None,
         data={"snippet": snippet.id},
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _expand(body: str, values: tuple[tuple[str, str], ...]) -> tuple[str, str]:
+    """The body with the file's names filled in, as a snippet and as plain text."""
+    filled = snippet_syntax.fill_variables(body, dict(values))
+    return filled, snippet_syntax.to_plain_text(filled)
 
 
 def _best_prefix(snippet: Snippet, typed: str) -> tuple[str, int] | None:
