@@ -102,14 +102,18 @@ class Connection:
         self.stderr_path = stderr_path
         self._stderr = stderr_path.open("wb")
         self.spawned_ns = time.perf_counter_ns()
-        self.proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            env=env,
-            bufsize=0,
-        )
+        try:
+            self.proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                env=env,
+                bufsize=0,
+            )
+        except OSError:
+            self._stderr.close()
+            raise
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self._in = self.proc.stdin.fileno()
         self._out = self.proc.stdout.fileno()
@@ -392,12 +396,13 @@ def initialize_params(workspace: Path, pid: int) -> dict[str, Any]:
 
 
 def apply_insert(text: str, site: Site) -> str:
-    """``text`` with ``site.insert`` typed at the site (ASCII-safe column maths only)."""
+    """``text`` with ``site.insert`` typed at the site."""
     lines = text.split("\n")
     line = lines[site.line]
-    # Sites are on lines whose prefix is ASCII, so UTF-16 column == str index.
-    assert utf16_len(line[: site.character]) == site.character
-    lines[site.line] = line[: site.character] + site.insert + line[site.character :]
+    index = 0
+    while utf16_len(line[:index]) < site.character:
+        index += 1
+    lines[site.line] = line[:index] + site.insert + line[index:]
     return "\n".join(lines)
 
 
@@ -533,7 +538,8 @@ class Server:
         )
 
     def send_change(self, start: tuple[int, int], end: tuple[int, int], text: str) -> None:
-        assert self.conn is not None
+        if self.conn is None:
+            return
         self.guard(
             lambda: self.conn._write(self.change(start, end, text), time.perf_counter() + 10)
         )
