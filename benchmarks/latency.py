@@ -63,7 +63,7 @@ PEAK_RSS = "peak RSS (VmHWM)"
 
 # Typed one character at a time, then removed with one delete-word edit, each
 # keystroke followed by a completion request as an editor's quick suggestions do.
-KEYSTROKE_WORD = "Depends"
+KEYSTROKE_WORD = "router"
 
 # Wall-clock cap per phase, in seconds, shared by both servers; with the
 # per-request timeout this bounds a default run to well under two minutes.
@@ -209,9 +209,12 @@ class Connection:
             result = self.workspace_folders
         self._write(encode({"jsonrpc": "2.0", "id": message["id"], "result": result}), deadline)
 
+    def send(self, data: bytes, timeout: float = 10.0) -> None:
+        """Write already-encoded frames without waiting for anything back."""
+        self._write(data, time.perf_counter() + timeout)
+
     def notify(self, method: str, params: Any, timeout: float = 10.0) -> None:
-        message = {"jsonrpc": "2.0", "method": method, "params": params}
-        self._write(encode(message), time.perf_counter() + timeout)
+        self.send(encode({"jsonrpc": "2.0", "method": method, "params": params}), timeout)
 
     def request(
         self, method: str, params: Any, timeout: float, preamble: bytes = b""
@@ -269,12 +272,13 @@ class Connection:
         self._stderr.close()
         return self.proc.returncode
 
-    def stderr_tail(self, lines: int = 15) -> str:
-        try:
-            text = self.stderr_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
+
+def stderr_tail(path: Path, lines: int = 15) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
 
 
 # -- LSP payloads --------------------------------------------------------------
@@ -472,6 +476,7 @@ class Server:
         self.peak_rss: int | None = None
         self.exit_code: int | None = None
         self.spawns = 0
+        self.last_stderr: Path | None = None
 
     @property
     def alive(self) -> bool:
@@ -482,7 +487,8 @@ class Server:
 
     def spawn(self) -> Connection:
         self.spawns += 1
-        return Connection(self.argv, self.env, self.logs / f"{self.label}-{self.spawns}.stderr")
+        self.last_stderr = self.logs / f"{self.label}-{self.spawns}.stderr"
+        return Connection(self.argv, self.env, self.last_stderr)
 
     def open(
         self, workspace: Path, uri: str, text: str, timeout: float, record: bool = False
@@ -540,9 +546,8 @@ class Server:
     def send_change(self, start: tuple[int, int], end: tuple[int, int], text: str) -> None:
         if self.conn is None:
             return
-        self.guard(
-            lambda: self.conn._write(self.change(start, end, text), time.perf_counter() + 10)
-        )
+        conn = self.conn
+        self.guard(lambda: conn.send(self.change(start, end, text)))
 
     def completion_params(self, site: Site) -> dict[str, Any]:
         line, character = site.cursor
@@ -1056,8 +1061,8 @@ def main(argv: list[str] | None = None) -> int:
 
         report = build_report(servers, module, args)
         for server in servers:
-            if server.failure and server.conn is not None:
-                print(f"\n{server.label} stderr (tail):\n{server.conn.stderr_tail()}")
+            if server.failure and server.last_stderr is not None:
+                print(f"\n{server.label} stderr (tail):\n{stderr_tail(server.last_stderr)}")
 
     print_report(report)
     if args.json:

@@ -25,6 +25,10 @@ ToClient = Callable[[int, int], types.Position]
 #: Status codes worth seeing first, by how often routes use them.
 COMMON_STATUS_CODES = (200, 201, 204, 400, 401, 403, 404, 409, 422, 500)
 _STATUS_FOR_METHOD = {"post": 201, "delete": 204}
+#: Apps/routers whose decorators are listed at once; typing a name narrows to it.
+MAX_DECORATOR_TARGETS = 3
+#: Names listed at once after "response_model=" and the like; typing narrows the list.
+MAX_NAME_ITEMS = 50
 _INPUT_SUFFIXES = ("Create", "Update", "In", "Input")
 _METHOD_ON_LINE = re.compile(r"\.(get|post|put|patch|delete)\(")
 
@@ -91,6 +95,14 @@ class Request:
     add_imports: bool = True
     excluded: frozenset[str] = frozenset()
 
+    @functools.cached_property
+    def replace_range(self) -> types.Range:
+        """The typed text that an item replaces, in client units."""
+        return types.Range(
+            start=self.to_client(self.line, self.context.start),
+            end=self.to_client(self.line, self.column),
+        )
+
 
 def complete(request: Request) -> types.CompletionList:
     kind = request.context.kind
@@ -116,25 +128,33 @@ def _snippet_items(request: Request) -> list[types.CompletionItem]:
         for index, snippet in enumerate(request.knowledge.for_context(name)):
             if snippet.id in request.excluded or not request.versions.allows(snippet):
                 continue
-            if name == "decorator":
-                for target in _decorator_targets(request.analysis, variables):
+            if name == "decorator" and "{{target}}" in snippet.body:
+                # One item per app/router: the file's own target first, then the app-wide
+                # decorators (exception handlers, middleware), then the other targets.
+                for order, target in enumerate(_decorator_targets(request, variables)):
                     values = {**variables, "target": target}
-                    item = _snippet_item(request, snippet, values, imports, rank, index)
+                    target_rank = rank + (order + 1 if order else 0)
+                    item = _snippet_item(request, snippet, values, imports, target_rank, index)
                     if item is not None:
                         items.append(item)
                 continue
-            item = _snippet_item(request, snippet, variables, imports, rank, index)
+            app_wide = 1 if name == "decorator" else 0
+            item = _snippet_item(request, snippet, variables, imports, rank + app_wide, index)
             if item is not None:
                 items.append(item)
     return items
 
 
-def _decorator_targets(analysis: ModuleAnalysis, variables: dict[str, str]) -> list[str]:
-    targets = [*analysis.routers, *analysis.apps]
-    if variables["target"] in targets:
-        targets.remove(variables["target"])
-        targets.insert(0, variables["target"])
-    return targets or [variables["target"]]
+def _decorator_targets(request: Request, variables: dict[str, str]) -> list[str]:
+    """Apps and routers to offer decorators for: those matching what was typed after "@"."""
+    analysis = request.analysis
+    targets = list(dict.fromkeys([variables["target"], *analysis.routers, *analysis.apps]))
+    if not analysis.routers and not analysis.apps:
+        return targets
+    typed = request.context.typed[1:].split(".", 1)[0]
+    if typed:
+        return [t for t in targets if t.startswith(typed)][:MAX_DECORATOR_TARGETS]
+    return targets[:MAX_DECORATOR_TARGETS]
 
 
 def _snippet_item(
@@ -222,9 +242,7 @@ def _reindent(text: str, indent: str) -> str:
 
 
 def _replace_typed(request: Request, new_text: str) -> types.TextEdit:
-    start = request.to_client(request.line, request.context.start)
-    end = request.to_client(request.line, request.column)
-    return types.TextEdit(range=types.Range(start=start, end=end), new_text=new_text)
+    return types.TextEdit(range=request.replace_range, new_text=new_text)
 
 
 def _to_lsp(request: Request, edit: TextEdit) -> types.TextEdit:
@@ -317,13 +335,16 @@ def _dependency_items(request: Request) -> list[types.CompletionItem]:
 
 def _model_items(request: Request) -> list[types.CompletionItem]:
     analysis = request.analysis
+    typed = request.context.typed.removeprefix("list[").lower()
     models = [
         m
-        for m in (*analysis.imported_models, *analysis.models)
-        if not analysis.resolves_to(m, "pydantic.BaseModel") and not m.endswith("Settings")
-    ]
+        for m in dict.fromkeys((*analysis.imported_models, *reversed(analysis.models)))
+        if not analysis.resolves_to(m, "pydantic.BaseModel")
+        and not m.endswith("Settings")
+        and typed in m.lower()
+    ][:MAX_NAME_ITEMS]
     items = []
-    for index, model in enumerate(reversed(models)):
+    for index, model in enumerate(models):
         # Input models (ItemCreate, ItemUpdate) are rarely what a route returns.
         group = 1 if model.endswith(_INPUT_SUFFIXES) else 0
         items.append(

@@ -2,8 +2,8 @@
 
 The analysis of a large file costs milliseconds, so it is not redone on each keystroke: after
 a change it is refreshed once typing pauses, and requests in between use the latest one (the
-names a file defines rarely change between two keystrokes).  The lines are split once per
-version.
+names a file defines rarely change between two keystrokes).  The lines are kept up to date by
+applying each change to the lines it touches, instead of splitting the whole text again.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import attrs
+from lsprotocol import types
 from pygls.workspace import TextDocument
 
 from . import project
 from .analysis import ModuleAnalysis, analyse
-from .positions import document_lines
+from .positions import apply_change, document_lines
 
 #: Seconds without changes before a document is analysed again.
 REFRESH_DELAY = 0.3
@@ -44,32 +45,52 @@ class DocumentState:
 
 
 class DocumentStore:
-    def __init__(self, roots: Callable[[], list[Path]]) -> None:
+    def __init__(
+        self, roots: Callable[[], list[Path]], fetch: Callable[[str], TextDocument]
+    ) -> None:
         self._roots = roots
+        self._fetch = fetch
         self._entries: dict[str, _Entry] = {}
         self._fastapi_projects: dict[Path, bool] = {}
 
     def refresh(self, document: TextDocument) -> _Entry:
         entry = self._entries.get(document.uri)
-        analysis = analyse(document.source)
+        source = document.source
+        analysis = analyse(source)
         if entry is None:
             entry = self._entries[document.uri] = _Entry(analysis, document.version)
         else:
             entry.analysis, entry.analysed_version = analysis, document.version
+        entry.lines, entry.lines_version = document_lines(source), document.version
         return entry
 
-    def refresh_later(self, uri: str, fetch: Callable[[], TextDocument]) -> None:
-        entry = self._entries.get(uri)
+    def changed(
+        self,
+        document: TextDocument,
+        changes: list[types.TextDocumentContentChangeEvent],
+    ) -> None:
+        """Follow a ``didChange``: update the lines now, the analysis once typing pauses."""
+        entry = self._entries.get(document.uri)
         if entry is None:
-            self.refresh(fetch())
+            self.refresh(document)
             return
+        if entry.lines is not None:
+            try:
+                for change in changes:
+                    apply_change(entry.lines, change, document.position_codec)
+                entry.lines_version = document.version
+            except (IndexError, ValueError, AttributeError):
+                entry.lines = None
+        self._refresh_later(document.uri, entry)
+
+    def _refresh_later(self, uri: str, entry: _Entry) -> None:
         if entry.timer is not None:
             entry.timer.cancel()
 
         def run() -> None:
             entry.timer = None
             if uri in self._entries:
-                self.refresh(fetch())
+                self.refresh(self._fetch(uri))
 
         entry.timer = asyncio.get_running_loop().call_later(REFRESH_DELAY, run)
 

@@ -7,6 +7,7 @@ A broken data file is a packaging bug, so loading fails loudly with the file and
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from pathlib import Path
 
@@ -72,10 +73,81 @@ class StatusCode:
     phrase: str
 
 
+#: The seed's Tier 2 categories; every topic belongs to one.
+TOPIC_CATEGORIES = frozenset(
+    {
+        "websockets",
+        "graphql",
+        "observability",
+        "openapi",
+        "sse",
+        "databases",
+        "queues",
+        "caching",
+        "search",
+        "testing",
+        "deployment",
+        "pydantic-v1",
+        "versions",
+    }
+)
+
+
+@attrs.frozen
+class Trigger:
+    """A regular expression searched in the cursor's line or the selection."""
+
+    pattern: str
+    #: the file must import one of these modules (or a submodule)
+    imports: tuple[str, ...] = ()
+    #: the file's path must match one of these globs
+    paths: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def compiled(self) -> re.Pattern[str]:
+        return re.compile(self.pattern)
+
+
+@attrs.frozen
+class Topic:
+    """An advanced topic answered by Context7 on top of the curated text."""
+
+    id: str
+    title: str
+    category: str
+    #: the library's display name, and the name to resolve when no id is pinned
+    library_name: str
+    query: str
+    #: what the curated tier says, in Markdown
+    curated: str
+    docs: str
+    triggers: tuple[Trigger, ...] = ()
+    #: a pinned Context7 library id ("/websites/fastapi_tiangolo")
+    library_id: str | None = None
+
+
+@attrs.frozen
+class VersionGate:
+    """A construct that needs a newer FastAPI or Pydantic than some users have."""
+
+    pattern: str
+    package: str
+    min_version: str
+    feature: str
+    #: the topic whose curated text and library answer it
+    topic: str
+
+    @functools.cached_property
+    def compiled(self) -> re.Pattern[str]:
+        return re.compile(self.pattern)
+
+
 @attrs.frozen
 class KnowledgeBase:
     snippets: tuple[Snippet, ...]
     status_codes: tuple[StatusCode, ...]
+    topics: tuple[Topic, ...] = ()
+    version_gates: tuple[VersionGate, ...] = ()
 
     def for_context(self, context: str) -> list[Snippet]:
         return [s for s in self.snippets if context in s.contexts]
@@ -101,6 +173,8 @@ def load(directory: Path | None = None) -> KnowledgeBase:
     directory = directory or data_dir()
     snippets: list[Snippet] = []
     status_codes: list[StatusCode] = []
+    topics: list[Topic] = []
+    gates: list[VersionGate] = []
     for path in sorted(directory.glob("*.toml")):
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -110,8 +184,18 @@ def load(directory: Path | None = None) -> KnowledgeBase:
             snippets.append(_snippet(path.name, raw))
         for raw in data.get("status", []):
             status_codes.append(_structure(path.name, raw, StatusCode))
+        for raw in data.get("topic", []):
+            topics.append(_topic(path.name, raw))
+        for raw in data.get("version_gate", []):
+            gates.append(_structure(path.name, raw, VersionGate))
     _check_unique(snippets)
-    return KnowledgeBase(snippets=tuple(snippets), status_codes=tuple(status_codes))
+    _check_gates(gates, topics)
+    return KnowledgeBase(
+        snippets=tuple(snippets),
+        status_codes=tuple(status_codes),
+        topics=tuple(topics),
+        version_gates=tuple(gates),
+    )
 
 
 def _structure(filename: str, raw: dict, cls: type):
@@ -146,6 +230,32 @@ def _snippet(filename: str, raw: dict) -> Snippet:
         if not statement.startswith(("from ", "import ")):
             raise KnowledgeError(f"{where}: not an import statement: {statement!r}")
     return snippet
+
+
+def _topic(filename: str, raw: dict) -> Topic:
+    topic: Topic = _structure(filename, raw, Topic)
+    where = f"{filename}: topic {topic.id!r}"
+    if topic.category not in TOPIC_CATEGORIES:
+        raise KnowledgeError(f"{where}: unknown category {topic.category!r}")
+    for trigger in topic.triggers:
+        _compile(where, trigger.pattern)
+    return topic
+
+
+def _check_gates(gates: list[VersionGate], topics: list[Topic]) -> None:
+    known = {topic.id for topic in topics}
+    for gate in gates:
+        where = f"version gate {gate.feature!r}"
+        _compile(where, gate.pattern)
+        if gate.topic not in known:
+            raise KnowledgeError(f"{where}: unknown topic {gate.topic!r}")
+
+
+def _compile(where: str, pattern: str) -> None:
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise KnowledgeError(f"{where}: bad pattern {pattern!r}: {error}") from error
 
 
 def _check_unique(snippets: list[Snippet]) -> None:

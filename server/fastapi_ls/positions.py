@@ -1,23 +1,78 @@
-"""Conversions between the client's positions and character columns.
+"""Lines, and conversions between the client's positions and character columns.
 
 The client counts columns in UTF-8, UTF-16 or UTF-32 code units, whichever was negotiated;
 the server's modules count characters.  Positions out of range are clamped, never an error.
+Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` only, as LSP says (``str.splitlines`` would also
+break at form feeds and Unicode separators, which would shift every line after them).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
+#: Characters that ``str.splitlines`` treats as line breaks but LSP does not.
+_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_LSP_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of ``text`` with their endings (no empty piece after a final newline)."""
+    if _OTHER_BREAKS.search(text) is None:
+        return text.splitlines(True)
+    return _LSP_LINE.findall(text)
+
 
 def document_lines(source: str) -> list[str]:
     """The document's lines with their endings, including the empty last line after a newline."""
-    lines = source.splitlines(True)
+    lines = split_lines(source)
     if not lines or lines[-1].endswith(("\n", "\r")):
         lines.append("")
     return lines
+
+
+def apply_change(
+    lines: list[str],
+    change: types.TextDocumentContentChangeEvent,
+    codec: PositionCodec,
+) -> None:
+    """Apply one ``didChange`` content change to ``lines`` (as made by :func:`document_lines`)."""
+    if not isinstance(change, types.TextDocumentContentChangePartial):
+        lines[:] = document_lines(change.text)
+        return
+    start_line, start_column = to_server(lines, codec, change.range.start)
+    end_line, end_column = to_server(lines, codec, change.range.end)
+    if (end_line, end_column) < (start_line, start_column):
+        start_line, start_column, end_line, end_column = (
+            end_line,
+            end_column,
+            start_line,
+            start_column,
+        )
+    joined = lines[start_line][:start_column] + change.text + lines[end_line][end_column:]
+    # A "\r" and a "\n" brought together by the edit become one line break.
+    if start_line > 0 and lines[start_line - 1].endswith("\r"):
+        start_line -= 1
+        joined = lines[start_line] + joined
+    if joined.endswith("\r") and end_line + 1 < len(lines):
+        end_line += 1
+        joined += lines[end_line]
+    pieces = split_lines(joined)
+    if end_line == len(lines) - 1 and (not pieces or pieces[-1].endswith(("\n", "\r"))):
+        pieces.append("")
+    lines[start_line : end_line + 1] = pieces
+
+
+def units(text: str, codec: PositionCodec) -> int:
+    """How many of the client's code units ``text`` takes."""
+    if text.isascii() or codec.encoding == types.PositionEncodingKind.Utf32:
+        return len(text)
+    if codec.encoding == types.PositionEncodingKind.Utf8:
+        return len(text.encode("utf-8"))
+    return len(text.encode("utf-16-le")) // 2
 
 
 def to_server(
@@ -31,11 +86,13 @@ def to_server(
     line = max(position.line, 0)
     text = lines[line].rstrip("\r\n")
     wanted = max(position.character, 0)
-    units = 0
+    if text.isascii():
+        return line, min(wanted, len(text))
+    count = 0
     for column, char in enumerate(text):
-        if units >= wanted:
+        if count >= wanted:
             return line, column
-        units += codec.client_num_units(char)
+        count += units(char, codec)
     return line, len(text)
 
 
@@ -43,4 +100,4 @@ def to_client(lines: Sequence[str], codec: PositionCodec, line: int, column: int
     """The client position of (line, character column)."""
     if line >= len(lines):
         return types.Position(line=line, character=0)
-    return types.Position(line=line, character=codec.client_num_units(lines[line][:column]))
+    return types.Position(line=line, character=units(lines[line][:column], codec))

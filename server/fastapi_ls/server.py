@@ -39,7 +39,7 @@ class FastApiLanguageServer(LanguageServer):
         self.settings = settings.Settings()
         self.knowledge = knowledge.load()
         self.client_features = completion.ClientFeatures()
-        self.documents = DocumentStore(self.workspace_roots)
+        self.documents = DocumentStore(self.workspace_roots, self.fetch_document)
         self.environment: environment.EnvironmentInfo | None = None
         self.pending_problems: list[str] = []
 
@@ -52,6 +52,9 @@ class FastApiLanguageServer(LanguageServer):
         if not roots and self.workspace.root_path:
             roots.append(Path(self.workspace.root_path))
         return roots
+
+    def fetch_document(self, uri: str):
+        return self.workspace.get_text_document(uri)
 
     @property
     def versions(self) -> completion.Versions:
@@ -155,8 +158,8 @@ def did_open(ls: FastApiLanguageServer, params: types.DidOpenTextDocumentParams)
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 @answers_nothing_on_error
 def did_change(ls: FastApiLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
-    uri = params.text_document.uri
-    ls.documents.refresh_later(uri, lambda: ls.workspace.get_text_document(uri))
+    document = ls.workspace.get_text_document(params.text_document.uri)
+    ls.documents.changed(document, params.content_changes)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
