@@ -191,7 +191,8 @@ async def test_status_code_merges_the_status_import(client, workspace):
     result = apply_item(text, created, client.position_encoding)
     assert "from fastapi import APIRouter, Depends, status\n" in result
     assert "status_code=status.HTTP_201_CREATED)" in result
-    assert len(items) == len(KB.status_codes)
+    assert len(items) == len([s for s in KB.status_codes if s.name.startswith("HTTP_")])
+    assert not any(item.label.startswith("status.WS_") for item in items)
 
 
 async def test_function_body(client, workspace):
@@ -244,15 +245,29 @@ async def test_non_fastapi_file_gets_nothing(client, workspace):
 
 async def test_plain_text_without_snippet_support(client, workspace):
     _text, items = await complete_at(client, workspace / "plain_text.py", ROUTER_MODULE)
+    assert items
     for item in items:
+        resolved = await client.completion_item_resolve_async(item)
         if client.editor == "emacs":
             assert item.insert_text_format == types.InsertTextFormat.PlainText
             assert item.text_edit.new_text == snippet_syntax.to_plain_text(item.text_edit.new_text)
-            assert isinstance(item.documentation, str), "Emacs declares no markup kinds"
-            assert "```" not in item.documentation
+            assert isinstance(resolved.documentation, str), "Emacs declares no markup kinds"
+            assert "```" not in resolved.documentation
         else:
             assert item.insert_text_format == types.InsertTextFormat.Snippet
-            assert item.documentation.kind == types.MarkupKind.Markdown
+            assert resolved.documentation.kind == types.MarkupKind.Markdown
+
+
+async def test_resolve_previews_the_expanded_code_and_its_imports(client, workspace):
+    marked = APP_MODULE.replace("    id: int\n|", "    id: int\n    valid|")
+    _text, items = await complete_at(client, workspace / "resolve.py", marked)
+    item = next(i for i in items if i.data["snippet"] == "model-field-validator")
+    resolved = await client.completion_item_resolve_async(item)
+    documentation = getattr(resolved.documentation, "value", resolved.documentation)
+    assert "@field_validator(" in documentation and "$" not in documentation
+    assert '("name")\n@classmethod\ndef ' in documentation, "shown as at column 0"
+    assert "from pydantic import field_validator\n" in documentation.split("Adds imports")[1]
+    assert "docs.pydantic.dev" in documentation or "fastapi.tiangolo.com" in documentation
 
 
 async def test_emoji_before_the_cursor(client, workspace):

@@ -9,6 +9,7 @@ by its imports.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 
@@ -67,6 +68,11 @@ class ModuleAnalysis:
     @property
     def imports_fastapi(self) -> bool:
         return any(origin.split(".", 1)[0] in FASTAPI_PACKAGES for origin in self.bindings.values())
+
+    @functools.cached_property
+    def variables(self) -> dict[str, str]:
+        """The snippet variables for this module (see :func:`snippet_variables`)."""
+        return snippet_variables(self)
 
     def origin(self, name: str) -> str | None:
         return self.bindings.get(name)
@@ -222,18 +228,16 @@ _DB_NAMES = ("get_db", "get_session", "get_db_session", "get_async_session", "ge
 _USER_NAMES = ("get_current_user", "get_current_active_user", "current_user", "get_user")
 
 
-def snippet_variables(analysis: ModuleAnalysis, *, is_router_module: bool | None = None) -> dict:
+def snippet_variables(analysis: ModuleAnalysis) -> dict[str, str]:
     """Values for the ``{{name}}`` variables of snippet bodies, taken from the file."""
     values = dict(DEFAULT_VARIABLES)
     if analysis.apps:
         values["app"] = analysis.apps[0]
     if analysis.routers:
         values["router"] = analysis.routers[0]
-    router_module = is_router_module
-    if router_module is None:
-        defines_router = any(not _is_imported(analysis, r) for r in analysis.routers)
-        defines_app = any(not _is_imported(analysis, a) for a in analysis.apps)
-        router_module = defines_router and not defines_app
+    defines_router = any(not _is_imported(analysis, r) for r in analysis.routers)
+    defines_app = any(not _is_imported(analysis, a) for a in analysis.apps)
+    router_module = defines_router and not defines_app
     values["target"] = values["router"] if router_module else values["app"]
     for name in analysis.dependencies:
         if name in _DB_NAMES or "db" in name or "session" in name:
@@ -243,11 +247,7 @@ def snippet_variables(analysis: ModuleAnalysis, *, is_router_module: bool | None
         if name in _USER_NAMES or name.endswith("_user"):
             values["user_dep"] = name
             break
-    models = [
-        m
-        for m in (*analysis.imported_models, *analysis.models)
-        if not analysis.resolves_to(m, "pydantic.BaseModel")
-    ]
+    models = [*analysis.imported_models, *analysis.models]
     settings_like = {m for m in models if m.endswith(("Settings", "Config"))}
     plain_models = [m for m in models if m not in settings_like]
     if plain_models:

@@ -15,9 +15,9 @@ from lsprotocol import types
 from packaging.version import InvalidVersion, Version
 
 from . import snippet_syntax
-from .analysis import ModuleAnalysis, snippet_variables
+from .analysis import ModuleAnalysis
 from .context import CursorContext
-from .imports import TextEdit, import_edits
+from .imports import ImportHeader, TextEdit, import_edits
 from .knowledge import KnowledgeBase, Snippet
 
 ToClient = Callable[[int, int], types.Position]
@@ -28,7 +28,9 @@ _STATUS_FOR_METHOD = {"post": 201, "delete": 204}
 #: Apps/routers whose decorators are listed at once; typing a name narrows to it.
 MAX_DECORATOR_TARGETS = 3
 #: Names listed at once after "response_model=" and the like; typing narrows the list.
-MAX_NAME_ITEMS = 50
+MAX_NAME_ITEMS = 40
+#: Models also offered as ``list[Model]`` before "list[" is typed.
+MAX_LIST_VARIANTS = 5
 _INPUT_SUFFIXES = ("Create", "Update", "In", "Input")
 _METHOD_ON_LINE = re.compile(r"\.(get|post|put|patch|delete)\(")
 
@@ -87,6 +89,7 @@ class Request:
     line: int
     column: int
     lines: Sequence[str]
+    header: ImportHeader
     analysis: ModuleAnalysis
     knowledge: KnowledgeBase
     client: ClientFeatures
@@ -121,7 +124,7 @@ def complete(request: Request) -> types.CompletionList:
 def _snippet_items(request: Request) -> list[types.CompletionItem]:
     context = request.context
     contexts = ["empty", "module"] if context.kind == "empty" else [context.kind]
-    variables = snippet_variables(request.analysis)
+    variables = request.analysis.variables
     imports = _ImportPlanner(request)
     items: list[types.CompletionItem] = []
     for rank, name in enumerate(contexts):
@@ -166,8 +169,8 @@ def _snippet_item(
     index: int,
 ) -> types.CompletionItem | None:
     context = request.context
-    body, plain = _expand(snippet.body, tuple(sorted(values.items())))
     if context.kind == "decorator":
+        body, plain = _expand(snippet.body, tuple(sorted(values.items())))
         filter_text = label = plain.split("\n", 1)[0]
         if not label.lower().startswith(context.typed.lower()):
             return None
@@ -178,6 +181,7 @@ def _snippet_item(
             return None
         filter_text, score = match
         label = snippet.label
+        body, plain = _expand(snippet.body, tuple(sorted(values.items())))
     text = body if request.client.snippets else plain
     text = _reindent(text, context.indent)
     edits = imports.edits(snippet.imports)
@@ -188,7 +192,6 @@ def _snippet_item(
         label_details=types.CompletionItemLabelDetails(description="FastAPI")
         if request.client.label_details
         else None,
-        documentation=_documentation(request.client, snippet, plain, edits),
         filter_text=filter_text,
         sort_text=f"{rank}{score}{index:03d}",
         insert_text_format=types.InsertTextFormat.Snippet
@@ -199,7 +202,7 @@ def _snippet_item(
         else None,
         text_edit=_replace_typed(request, text),
         additional_text_edits=[_to_lsp(request, edit) for edit in edits] or None,
-        data={"snippet": snippet.id},
+        data={"snippet": snippet.id, "indent": context.indent},
     )
 
 
@@ -255,17 +258,56 @@ def _to_lsp(request: Request, edit: TextEdit) -> types.TextEdit:
     )
 
 
+def resolve(
+    item: types.CompletionItem, knowledge: KnowledgeBase, client: ClientFeatures
+) -> types.CompletionItem:
+    """Add the documentation preview to a snippet item the client is about to show.
+
+    The preview is built from the item itself (its text and import edits), so nothing is kept
+    between the completion and the resolve request.
+    """
+    snippet_id = item.data.get("snippet") if isinstance(item.data, dict) else None
+    snippet = knowledge.snippet(snippet_id) if isinstance(snippet_id, str) else None
+    if snippet is None or item.text_edit is None:
+        return item
+    code = item.text_edit.new_text
+    if item.insert_text_format == types.InsertTextFormat.Snippet:
+        code = snippet_syntax.to_plain_text(code)
+    inserted = " ".join(edit.new_text for edit in item.additional_text_edits or [])
+    added = _added_imports(snippet.imports, set(re.findall(r"\w+", inserted)))
+    indent = item.data.get("indent")
+    if isinstance(indent, str) and indent:
+        first, *rest = code.split("\n")
+        code = "\n".join([first, *(line.removeprefix(indent) for line in rest)])
+    item.documentation = _documentation(client, snippet, code, added)
+    return item
+
+
+def _added_imports(statements: Sequence[str], inserted_names: set[str]) -> list[str]:
+    """The snippet's import statements, reduced to the names the item's edits add."""
+    added = []
+    for statement in statements:
+        if statement.startswith("import "):
+            if statement.split()[-1] in inserted_names:
+                added.append(statement)
+            continue
+        head, _, names = statement.partition(" import ")
+        kept = [n.strip() for n in names.split(",") if n.strip().split()[-1] in inserted_names]
+        if kept:
+            added.append(f"{head} import {', '.join(kept)}")
+    return added
+
+
 def _documentation(
-    client: ClientFeatures, snippet: Snippet, plain: str, edits: list[TextEdit]
+    client: ClientFeatures, snippet: Snippet, code: str, added: list[str]
 ) -> types.MarkupContent | str:
-    added = [line for edit in edits for line in edit.new_text.strip().splitlines() if line.strip()]
     if client.markdown:
-        parts = [snippet.description, f"```python\n{plain.rstrip()}\n```"]
+        parts = [snippet.description, f"```python\n{code.rstrip()}\n```"]
         if added:
             parts.append("Adds imports:\n\n```python\n" + "\n".join(added) + "\n```")
         parts.append(f"[Documentation]({snippet.docs})")
         return types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n".join(parts))
-    parts = [snippet.description, plain.rstrip()]
+    parts = [snippet.description, code.rstrip()]
     if added:
         parts.append("Adds imports:\n" + "\n".join(added))
     parts.append(f"Documentation: {snippet.docs}")
@@ -287,7 +329,12 @@ class _ImportPlanner:
             return []
         key = tuple(statements)
         if key not in self._cache:
-            self._cache[key] = import_edits(self._request.lines, statements)
+            self._cache[key] = import_edits(
+                self._request.lines,
+                statements,
+                already_bound=self._request.analysis.bindings,
+                header=self._request.header,
+            )
         return self._cache[key]
 
 
@@ -335,36 +382,38 @@ def _dependency_items(request: Request) -> list[types.CompletionItem]:
 
 def _model_items(request: Request) -> list[types.CompletionItem]:
     analysis = request.analysis
-    typed = request.context.typed.removeprefix("list[").lower()
+    typed = request.context.typed
+    only_lists = typed.startswith("list[")
+    wanted = typed.removeprefix("list[").lower()
     models = [
         m
         for m in dict.fromkeys((*analysis.imported_models, *reversed(analysis.models)))
-        if not analysis.resolves_to(m, "pydantic.BaseModel")
-        and not m.endswith("Settings")
-        and typed in m.lower()
+        if not m.endswith("Settings") and wanted in m.lower()
     ][:MAX_NAME_ITEMS]
     items = []
     for index, model in enumerate(models):
         # Input models (ItemCreate, ItemUpdate) are rarely what a route returns.
         group = 1 if model.endswith(_INPUT_SUFFIXES) else 0
-        items.append(
-            _name_item(
-                request,
-                model,
-                types.CompletionItemKind.Class,
-                "Pydantic model",
-                f"{group}{index:03d}",
+        if not only_lists:
+            items.append(
+                _name_item(
+                    request,
+                    model,
+                    types.CompletionItemKind.Class,
+                    "Pydantic model",
+                    f"{group}{index:03d}",
+                )
             )
-        )
-        items.append(
-            _name_item(
-                request,
-                f"list[{model}]",
-                types.CompletionItemKind.Class,
-                "a list of this model",
-                f"{group + 2}{index:03d}",
+        if only_lists or index < MAX_LIST_VARIANTS:
+            items.append(
+                _name_item(
+                    request,
+                    f"list[{model}]",
+                    types.CompletionItemKind.Class,
+                    "a list of this model",
+                    f"{group + 2}{index:03d}",
+                )
             )
-        )
     return items
 
 
@@ -375,12 +424,14 @@ def _status_items(request: Request) -> list[types.CompletionItem]:
     preferred = _STATUS_FOR_METHOD.get(method.group(1)) if method else None
     bound = request.analysis.bindings.get("status")
     additional = (
-        import_edits(request.lines, ["from fastapi import status"])
+        import_edits(request.lines, ["from fastapi import status"], header=request.header)
         if request.add_imports and bound is None
         else []
     )
     items = []
     for status in request.knowledge.status_codes:
+        if not status.name.startswith("HTTP_"):
+            continue  # WebSocket close codes are not HTTP statuses
         label = f"status.{status.name}"
         common = 0 if status.code == preferred else 1 if status.code in COMMON_STATUS_CODES else 2
         filter_text = f"{status.code} {label}" if typed[:1].isdigit() else label

@@ -19,6 +19,7 @@ from pygls.workspace import TextDocument
 
 from . import project
 from .analysis import ModuleAnalysis, analyse
+from .imports import ImportHeader, read_header
 from .positions import apply_change, document_lines
 
 #: Seconds without changes before a document is analysed again.
@@ -33,15 +34,24 @@ class _Entry:
     analysed_version: int | None
     lines: list[str] | None = None
     lines_version: int | None = None
+    #: the import header of ``lines``; None when a change may have touched it
+    header: ImportHeader | None = None
     timer: asyncio.TimerHandle | None = None
 
 
 @attrs.frozen
 class DocumentState:
     lines: list[str]
+    header: ImportHeader
     analysis: ModuleAnalysis
     is_test_file: bool
     is_fastapi: bool
+
+
+def _may_touch(change: types.TextDocumentContentChangeEvent, header: ImportHeader) -> bool:
+    if not isinstance(change, types.TextDocumentContentChangePartial):
+        return True
+    return change.range.start.line <= header.last_line + 1
 
 
 class DocumentStore:
@@ -62,6 +72,7 @@ class DocumentStore:
         else:
             entry.analysis, entry.analysed_version = analysis, document.version
         entry.lines, entry.lines_version = document_lines(source), document.version
+        entry.header = None
         return entry
 
     def changed(
@@ -77,6 +88,8 @@ class DocumentStore:
         if entry.lines is not None:
             try:
                 for change in changes:
+                    if entry.header is not None and _may_touch(change, entry.header):
+                        entry.header = None
                     apply_change(entry.lines, change, document.position_codec)
                 entry.lines_version = document.version
             except (IndexError, ValueError, AttributeError):
@@ -99,9 +112,13 @@ class DocumentStore:
         if entry.lines is None or entry.lines_version != document.version:
             entry.lines = document_lines(document.source)
             entry.lines_version = document.version
+            entry.header = None
+        if entry.header is None:
+            entry.header = read_header(entry.lines)
         is_test_file = project.is_test_file(document.path)
         return DocumentState(
             lines=entry.lines,
+            header=entry.header,
             analysis=entry.analysis,
             is_test_file=is_test_file,
             is_fastapi=entry.analysis.imports_fastapi

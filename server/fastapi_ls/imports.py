@@ -49,20 +49,26 @@ class _FromStatement:
 
 
 @attrs.define
-class _Header:
+class ImportHeader:
+    """The imports at the top of a module, and where new ones go."""
+
     bound: set[str] = attrs.field(factory=set)
     from_statements: dict[str, _FromStatement] = attrs.field(factory=dict)
     insert_line: int = 0
     has_imports: bool = False
+    #: the last line read: a change below it leaves the header as it is
+    last_line: int = 0
 
 
 def import_edits(
     lines: Sequence[str],
     statements: Iterable[str],
     already_bound: Iterable[str] = (),
+    header: ImportHeader | None = None,
 ) -> list[TextEdit]:
     """Edits adding what ``statements`` import and the module does not already bind."""
-    header = _read_header(lines)
+    if header is None:
+        header = read_header(lines)
     bound = header.bound | set(already_bound)
     newline = _newline_of(lines)
 
@@ -119,8 +125,9 @@ def _newline_of(lines: Sequence[str]) -> str:
     return "\n"
 
 
-def _read_header(lines: Sequence[str]) -> _Header:
-    header = _Header()
+def read_header(lines: Sequence[str]) -> ImportHeader:
+    """Read the module's docstring and leading imports; stops at the first other statement."""
+    header = ImportHeader()
     index = 0
     limit = min(len(lines), MAX_HEADER_LINES)
     seen_code = False
@@ -158,6 +165,7 @@ def _read_header(lines: Sequence[str]) -> _Header:
             header.insert_line = index
             continue
         break
+    header.last_line = index
     return header
 
 
@@ -198,7 +206,7 @@ def _logical_line(lines: Sequence[str], index: int) -> str:
     return joined
 
 
-def _read_from(lines: Sequence[str], index: int, match: re.Match[str], header: _Header) -> int:
+def _read_from(lines: Sequence[str], index: int, match: re.Match[str], header: ImportHeader) -> int:
     module = match.group(1)
     end = _end_of_logical_line(lines, index)
     names_text = _logical_line(lines, index).split(" import", 1)[1]
@@ -253,7 +261,7 @@ def _merge_edit(statement: _FromStatement, names: list[str], newline: str) -> Te
 
 
 def _insert_lines_edit(
-    lines: Sequence[str], header: _Header, new_lines: list[str], newline: str
+    lines: Sequence[str], header: ImportHeader, new_lines: list[str], newline: str
 ) -> TextEdit:
     line = header.insert_line
     text = "".join(f"{statement}{newline}" for statement in new_lines)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import attrs
 import cattrs
+from packaging.version import InvalidVersion, Version
 
 from . import snippet_syntax
 
@@ -150,7 +151,22 @@ class KnowledgeBase:
     version_gates: tuple[VersionGate, ...] = ()
 
     def for_context(self, context: str) -> list[Snippet]:
-        return [s for s in self.snippets if context in s.contexts]
+        return self._by_context.get(context, [])
+
+    @functools.cached_property
+    def _by_context(self) -> dict[str, list[Snippet]]:
+        grouped: dict[str, list[Snippet]] = {}
+        for snippet in self.snippets:
+            for context in snippet.contexts:
+                grouped.setdefault(context, []).append(snippet)
+        return grouped
+
+    def snippet(self, snippet_id: str) -> Snippet | None:
+        return self._snippets_by_id.get(snippet_id)
+
+    @functools.cached_property
+    def _snippets_by_id(self) -> dict[str, Snippet]:
+        return {snippet.id: snippet for snippet in self.snippets}
 
 
 class KnowledgeError(ValueError):
@@ -158,6 +174,9 @@ class KnowledgeError(ValueError):
 
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
+
+#: The arrays of tables a data file may hold.
+_TABLES = frozenset({"snippet", "status", "topic", "version_gate"})
 
 
 def data_dir() -> Path:
@@ -180,6 +199,12 @@ def load(directory: Path | None = None) -> KnowledgeBase:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as error:
             raise KnowledgeError(f"{path.name}: {error}") from error
+        unknown = set(data) - _TABLES
+        if unknown:
+            raise KnowledgeError(f"{path.name}: unknown tables {sorted(unknown)}")
+        for name in _TABLES & set(data):
+            if not isinstance(data[name], list):
+                raise KnowledgeError(f"{path.name}: write [[{name}]], an array of tables")
         for raw in data.get("snippet", []):
             snippets.append(_snippet(path.name, raw))
         for raw in data.get("status", []):
@@ -189,6 +214,7 @@ def load(directory: Path | None = None) -> KnowledgeBase:
         for raw in data.get("version_gate", []):
             gates.append(_structure(path.name, raw, VersionGate))
     _check_unique(snippets)
+    _check_unique_status(status_codes)
     _check_gates(gates, topics)
     return KnowledgeBase(
         snippets=tuple(snippets),
@@ -222,6 +248,15 @@ def _snippet(filename: str, raw: dict) -> Snippet:
         raise KnowledgeError(f"{where}: unknown variables {sorted(unknown_variables)}")
     if not snippet.prefixes:
         raise KnowledgeError(f"{where}: no prefixes")
+    unknown_requires = set(snippet.requires) - VARIABLES
+    if unknown_requires:
+        raise KnowledgeError(f"{where}: unknown names in requires {sorted(unknown_requires)}")
+    for minimum in (snippet.min_fastapi, snippet.min_pydantic):
+        if minimum is not None:
+            try:
+                Version(minimum)
+            except InvalidVersion as error:
+                raise KnowledgeError(f"{where}: bad version {minimum!r}") from error
     try:
         snippet_syntax.check(snippet.body)
     except snippet_syntax.SnippetSyntaxError as error:
@@ -256,6 +291,13 @@ def _compile(where: str, pattern: str) -> None:
         re.compile(pattern)
     except re.error as error:
         raise KnowledgeError(f"{where}: bad pattern {pattern!r}: {error}") from error
+
+
+def _check_unique_status(status_codes: list[StatusCode]) -> None:
+    names = [status.name for status in status_codes]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise KnowledgeError(f"duplicate status codes {duplicates}")
 
 
 def _check_unique(snippets: list[Snippet]) -> None:

@@ -176,7 +176,7 @@ def did_close(ls: FastApiLanguageServer, params: types.DidCloseTextDocumentParam
 
 @server.feature(
     types.TEXT_DOCUMENT_COMPLETION,
-    types.CompletionOptions(trigger_characters=COMPLETION_TRIGGERS, resolve_provider=False),
+    types.CompletionOptions(trigger_characters=COMPLETION_TRIGGERS, resolve_provider=True),
 )
 @answers_nothing_on_error
 def complete(
@@ -200,6 +200,7 @@ def complete(
             line=line,
             column=column,
             lines=lines,
+            header=state.header,
             analysis=state.analysis,
             knowledge=ls.knowledge,
             client=ls.client_features,
@@ -209,3 +210,14 @@ def complete(
             excluded=frozenset(ls.settings.snippets.exclude),
         )
     )
+
+
+@server.feature(types.COMPLETION_ITEM_RESOLVE)
+def resolve_completion(
+    ls: FastApiLanguageServer, item: types.CompletionItem
+) -> types.CompletionItem:
+    try:
+        return completion.resolve(item, ls.knowledge, ls.client_features)
+    except Exception:
+        log.exception("resolving a completion item failed")
+        return item

@@ -46,10 +46,14 @@ def escape(text: str) -> str:
 
 
 def to_plain_text(body: str) -> str:
-    """The text a snippet inserts when every stop keeps its default value."""
-    parser = _Parser(body)
-    text = parser.parse_until(end=None)
-    return text
+    """The text a snippet inserts when every stop keeps its default value.
+
+    A bare tab stop that mirrors a placeholder (``${1:item} … $1``) repeats its default, as
+    editors do, wherever the placeholder stands.
+    """
+    first_pass = _Parser(body)
+    first_pass.parse_until(end=None)
+    return _Parser(body, first_pass.defaults).parse_until(end=None)
 
 
 def check(body: str) -> None:
@@ -64,9 +68,11 @@ _NAME = re.compile(r"[A-Za-z_]\w*")
 class _Parser:
     """Recursive descent over the snippet grammar, producing the default text."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, defaults: dict[str, str] | None = None) -> None:
         self.source = source
         self.pos = 0
+        #: the default text of each numbered placeholder, for mirrors
+        self.defaults: dict[str, str] = dict(defaults or {})
 
     def parse_until(self, end: str | None) -> str:
         out: list[str] = []
@@ -97,7 +103,7 @@ class _Parser:
         if match is None:
             return "$"
         self.pos = match.end()
-        return ""
+        return self.defaults.get(match.group(0), "")
 
     def _parse_braced(self) -> str:
         src = self.source
@@ -110,15 +116,18 @@ class _Parser:
         char = src[self.pos]
         if char == "}":
             self.pos += 1
-            return ""
+            return self.defaults.get(match.group(0), "")
         if char == ":":
             self.pos += 1
             text = self.parse_until(end="}")
             self.pos += 1
+            self.defaults.setdefault(match.group(0), text)
             return text
         if char == "|":
             self.pos += 1
-            return self._parse_choice()
+            text = self._parse_choice()
+            self.defaults.setdefault(match.group(0), text)
+            return text
         raise SnippetSyntaxError(f"unexpected {char!r} in placeholder at offset {self.pos}")
 
     def _parse_choice(self) -> str:

@@ -1,0 +1,137 @@
+"""The Tier 2 detector: which advanced topic the code under the cursor belongs to.
+
+Topics and their triggers are data (``snippets/topics.toml``).  A trigger is a regular
+expression searched in the cursor's line (or in the selection), optionally limited to files
+that import some module or whose path matches a pattern.  Version gates name constructs that
+need a newer FastAPI or Pydantic than the one installed.  Everything here is pure and cheap:
+computing code actions never touches the network.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Sequence
+
+import attrs
+from packaging.version import InvalidVersion, Version
+
+from .analysis import ModuleAnalysis
+from .knowledge import Topic, Trigger, VersionGate
+
+
+@attrs.frozen
+class Detection:
+    topic: Topic
+    #: the query to send: the topic's, or one made for a version gate
+    query: str
+    #: for version gates: the installed version the docs should be pinned to
+    version_note: str | None = None
+    title: str = ""
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.topic.title
+
+
+def detect(
+    text: str,
+    analysis: ModuleAnalysis,
+    path: str,
+    topics: Sequence[Topic],
+    gates: Sequence[VersionGate] = (),
+    installed: dict[str, Version] | None = None,
+    *,
+    span: tuple[int, int] | None = None,
+) -> list[Detection]:
+    """Topics whose triggers match ``text`` (the cursor's line or the selection).
+
+    ``span`` limits matches to those overlapping the cursor/selection columns on the line.
+    """
+    found: list[Detection] = []
+    seen: set[str] = set()
+    for topic in topics:
+        if topic.id in seen:
+            continue
+        if any(_fires(trigger, text, analysis, path, span) for trigger in topic.triggers):
+            found.append(Detection(topic=topic, query=topic.query))
+            seen.add(topic.id)
+    found.extend(_version_gates(text, analysis, path, gates, installed or {}, topics, span))
+    return found
+
+
+def _fires(
+    trigger: Trigger,
+    text: str,
+    analysis: ModuleAnalysis,
+    path: str,
+    span: tuple[int, int] | None,
+) -> bool:
+    if trigger.imports and not _imports_any(analysis, trigger.imports):
+        return False
+    if trigger.paths and not any(_path_matches(path, pattern) for pattern in trigger.paths):
+        return False
+    return _matches(trigger.compiled, text, span)
+
+
+def _matches(pattern: re.Pattern[str], text: str, span: tuple[int, int] | None) -> bool:
+    for match in pattern.finditer(text):
+        if span is None:
+            return True
+        start, end = span
+        if match.start() <= end and match.end() >= start:
+            return True
+    return False
+
+
+def _imports_any(analysis: ModuleAnalysis, modules: Sequence[str]) -> bool:
+    origins = analysis.bindings.values()
+    return any(
+        origin == module or origin.startswith(module + ".")
+        for origin in origins
+        for module in modules
+    )
+
+
+def _path_matches(path: str, pattern: str) -> bool:
+    normalised = path.replace("\\", "/")
+    return fnmatch.fnmatch(normalised, pattern) or fnmatch.fnmatch(normalised, "*/" + pattern)
+
+
+def _version_gates(
+    text: str,
+    analysis: ModuleAnalysis,
+    path: str,
+    gates: Sequence[VersionGate],
+    installed: dict[str, Version],
+    topics: Sequence[Topic],
+    span: tuple[int, int] | None,
+) -> list[Detection]:
+    by_id = {topic.id: topic for topic in topics}
+    found = []
+    for gate in gates:
+        version = installed.get(gate.package)
+        if version is None:
+            continue
+        try:
+            if version >= Version(gate.min_version):
+                continue
+        except InvalidVersion:
+            continue
+        if not _matches(gate.compiled, text, span):
+            continue
+        topic = by_id[gate.topic]
+        package = _PACKAGE_NAMES.get(gate.package, gate.package)
+        found.append(
+            Detection(
+                topic=topic,
+                query=f"{gate.feature} new in {package} {gate.min_version}",
+                version_note=f"{package} {version} is installed; {gate.feature} needs "
+                f"{package} {gate.min_version} or newer.",
+                title=f"{gate.feature} needs {package} ≥ {gate.min_version} (you have {version})",
+            )
+        )
+    return found
+
+
+_PACKAGE_NAMES = {"fastapi": "FastAPI", "pydantic": "Pydantic"}

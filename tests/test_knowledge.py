@@ -1,0 +1,293 @@
+"""The knowledge-base loader and the snippet grammar helpers."""
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from fastapi_ls import knowledge, snippet_syntax
+
+# ``knowledge.load`` is cached per directory; the undecorated function reads afresh.
+load = knowledge.load.__wrapped__
+
+VALID = {
+    "id": "probe",
+    "label": "probe snippet",
+    "prefixes": ["probe"],
+    "description": "A snippet for the loader tests",
+    "contexts": ["module"],
+    "docs": "https://fastapi.tiangolo.com/",
+    "body": "x = ${1:{{model}}}$0",
+}
+
+
+def toml_value(value: object) -> str:
+    return json.dumps(value)  # JSON strings and arrays of them are valid TOML
+
+
+def snippet_table(**overrides: object) -> str:
+    fields = {**VALID, **overrides}
+    lines = ["[[snippet]]"]
+    lines += [f"{key} = {toml_value(value)}" for key, value in fields.items() if value is not None]
+    return "\n".join(lines) + "\n"
+
+
+def write(directory: Path, name: str, text: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# Loader
+
+
+def test_loads_a_valid_file(tmp_path):
+    write(tmp_path, "probe.toml", snippet_table(imports=["from fastapi import FastAPI"]))
+    write(
+        tmp_path,
+        "status_codes.toml",
+        '[[status]]\ncode = 404\nname = "HTTP_404_NOT_FOUND"\nphrase = "Not Found"\n',
+    )
+    kb = load(tmp_path)
+    (snippet,) = kb.snippets
+    assert snippet.id == "probe"
+    assert snippet.prefixes == ("probe",)
+    assert snippet.imports == ("from fastapi import FastAPI",)
+    assert snippet.source == "probe.toml"
+    assert kb.status_codes == (knowledge.StatusCode(404, "HTTP_404_NOT_FOUND", "Not Found"),)
+    assert kb.for_context("module") == [snippet]
+    assert kb.for_context("signature") == []
+
+
+def test_the_shipped_knowledge_base_loads():
+    kb = knowledge.load()
+    assert len(kb.snippets) > 50
+    assert kb.for_context("decorator")
+    assert any(code.name == "HTTP_404_NOT_FOUND" for code in kb.status_codes)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"contexts": ["module", "class_body"]}, "unknown contexts ['class_body']"),
+        ({"body": "x = {{modle}}$0"}, "unknown variables ['modle']"),
+        ({"body": "x = ${1:unterminated"}, "missing '}'"),
+        ({"body": "x = ${1|a,b"}, "unterminated choice"),
+        ({"body": "x = ${:no_number}"}, "bad placeholder"),
+        ({"imports": ["fastapi.FastAPI"]}, "not an import statement: 'fastapi.FastAPI'"),
+        ({"prefixes": []}, "no prefixes"),
+        ({"docs": None}, "docs"),
+        ({"colour": "red"}, "colour"),
+        ({"requires": ["database"]}, "unknown names in requires ['database']"),
+        ({"min_fastapi": "soon"}, "bad version 'soon'"),
+    ],
+    ids=[
+        "unknown-context",
+        "unknown-variable",
+        "unterminated-placeholder",
+        "unterminated-choice",
+        "bad-placeholder",
+        "non-import",
+        "no-prefixes",
+        "missing-key",
+        "extra-key",
+        "unknown-requires",
+        "bad-version",
+    ],
+)
+def test_rejects_invalid_snippet(tmp_path, overrides, message):
+    write(tmp_path, "broken.toml", snippet_table(**overrides))
+    with pytest.raises(knowledge.KnowledgeError) as error:
+        load(tmp_path)
+    assert str(error.value).startswith("broken.toml: ")
+    assert "'probe'" in str(error.value)  # the entry is named
+    assert message in str(error.value)
+
+
+def test_rejects_duplicate_id_across_files(tmp_path):
+    write(tmp_path, "a.toml", snippet_table())
+    write(tmp_path, "b.toml", snippet_table(label="same id, other file"))
+    with pytest.raises(knowledge.KnowledgeError, match=r"b\.toml: duplicate snippet id 'probe'"):
+        load(tmp_path)
+
+
+def test_rejects_invalid_toml(tmp_path):
+    write(tmp_path, "bad.toml", "[[snippet]\nid = ")
+    with pytest.raises(knowledge.KnowledgeError, match=r"^bad\.toml: "):
+        load(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[snippet]\nid = "x"\n', r"write \[\[snippet\]\], an array of tables"),
+        ('[[snipet]]\nid = "x"\n', r"unknown tables \['snipet'\]"),
+    ],
+)
+def test_rejects_misnamed_or_misshapen_tables(tmp_path, text, message):
+    write(tmp_path, "typo.toml", text)
+    with pytest.raises(knowledge.KnowledgeError, match=r"^typo\.toml: " + message):
+        load(tmp_path)
+
+
+def test_rejects_duplicate_status_names(tmp_path):
+    entry = '[[status]]\ncode = 404\nname = "HTTP_404_NOT_FOUND"\nphrase = "Not Found"\n'
+    write(tmp_path, "status_codes.toml", entry + entry)
+    with pytest.raises(knowledge.KnowledgeError, match="duplicate status codes"):
+        load(tmp_path)
+
+
+def test_topics_and_version_gates(tmp_path):
+    write(
+        tmp_path,
+        "topics.toml",
+        textwrap.dedent(
+            """\
+            [[topic]]
+            id = "sse"
+            title = "Server-Sent Events"
+            category = "sse"
+            library_name = "FastAPI"
+            query = "server-sent events"
+            curated = "Stream with an async generator."
+            docs = "https://fastapi.tiangolo.com/"
+            triggers = [{ pattern = 'EventSourceResponse' }]
+
+            [[version_gate]]
+            pattern = 'fastapi\\.sse'
+            package = "fastapi"
+            min_version = "0.135.0"
+            feature = "fastapi.sse"
+            topic = "sse"
+            """
+        ),
+    )
+    kb = load(tmp_path)
+    (topic,) = kb.topics
+    assert topic.triggers[0].compiled.search("return EventSourceResponse(gen())")
+    assert kb.version_gates[0].topic == "sse"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('category = "weather"', "unknown category 'weather'"),
+        ("triggers = [{ pattern = '(' }]", "bad pattern"),
+    ],
+)
+def test_rejects_invalid_topic(tmp_path, text, message):
+    base = (
+        '[[topic]]\nid = "t"\ntitle = "T"\nlibrary_name = "L"\nquery = "q"\n'
+        'curated = "c"\ndocs = "https://x"\n'
+    )
+    if not text.startswith("category"):
+        base += 'category = "sse"\n'
+    write(tmp_path, "topics.toml", base + text + "\n")
+    with pytest.raises(knowledge.KnowledgeError, match=message):
+        load(tmp_path)
+
+
+def test_rejects_a_gate_for_an_unknown_topic(tmp_path):
+    gate = (
+        '[[version_gate]]\npattern = \'x\'\npackage = "fastapi"\nmin_version = "1.0"\n'
+        'feature = "x"\ntopic = "missing"\n'
+    )
+    write(tmp_path, "gates.toml", gate)
+    with pytest.raises(knowledge.KnowledgeError, match="unknown topic 'missing'"):
+        load(tmp_path)
+
+
+def test_rejects_invalid_status_code(tmp_path):
+    write(tmp_path, "status_codes.toml", '[[status]]\ncode = "four hundred"\nname = "X"\n')
+    with pytest.raises(knowledge.KnowledgeError, match=r"status_codes\.toml: entry 'X'"):
+        load(tmp_path)
+
+
+def test_load_is_cached_per_directory(tmp_path):
+    first, second = tmp_path / "one", tmp_path / "two"
+    write(first, "a.toml", snippet_table())
+    write(second, "a.toml", snippet_table(id="other"))
+    assert knowledge.load(first) is knowledge.load(first)
+    assert [s.id for s in knowledge.load(second).snippets] == ["other"]
+
+
+# --------------------------------------------------------------------------------------------
+# Snippet grammar
+
+
+@pytest.mark.parametrize(
+    ("body", "plain"),
+    [
+        ("plain text", "plain text"),
+        ("a $1 b $0", "a  b "),
+        ("${1:item_id}: int", "item_id: int"),
+        ("${1:outer ${2:inner} end}", "outer inner end"),
+        ("${1:a ${2:b ${3:c}}}", "a b c"),
+        ("${1|one,two,three|}", "one"),
+        ("${1|a\\,b,c|}", "a,b"),
+        ("${1|x\\|y,z|}", "x|y"),
+        ("\\$1 costs \\$5", "$1 costs $5"),
+        ('{"a": 1\\}', '{"a": 1}'),
+        ('${1:{"a": 1\\}}', '{"a": 1}'),
+        ("back\\\\slash", "back\\slash"),
+        ("not \\n an escape", "not \\n an escape"),
+        ("lone $ sign", "lone $ sign"),
+        ("$TM_FILENAME.py", ".py"),
+        ("${TM_FILENAME:main}.py", "main.py"),
+        ("${0:final}", "final"),
+    ],
+)
+def test_to_plain_text(body, plain):
+    assert snippet_syntax.to_plain_text(body) == plain
+    snippet_syntax.check(body)
+
+
+@pytest.mark.parametrize(
+    "body", ["${1:never closed", "${1|a,b", "${", "${1#}", "${:x}", "${1:${2:x}"]
+)
+def test_check_rejects(body):
+    with pytest.raises(snippet_syntax.SnippetSyntaxError):
+        snippet_syntax.check(body)
+
+
+def test_check_accepts_variables():
+    snippet_syntax.check("@{{target}}.get(${1:{{model}}})")
+
+
+def test_variables_in():
+    assert snippet_syntax.variables_in("{{app}} ${1:{{model}}} {{app}} { {x} }") == {"app", "model"}
+
+
+def test_fill_variables():
+    filled = snippet_syntax.fill_variables(
+        "@{{target}}.get() -> ${1:{{model}}}", {"target": "router", "model": "Item"}
+    )
+    assert filled == "@router.get() -> ${1:Item}"
+
+
+@pytest.mark.parametrize(
+    ("value", "escaped"),
+    [("A$1", "A\\$1"), ("A}", "A\\}"), ("A\\B", "A\\\\B"), ("${0}", "\\${0\\}")],
+)
+def test_fill_variables_escapes_values(value, escaped):
+    filled = snippet_syntax.fill_variables("${1:{{model}}} {{model}}", {"model": value})
+    assert filled == f"${{1:{escaped}}} {escaped}"
+    # The value comes out literally, inside a placeholder as well as outside.
+    assert snippet_syntax.to_plain_text(filled) == f"{value} {value}"
+
+
+def test_fill_variables_rejects_unknown_variable():
+    with pytest.raises(snippet_syntax.SnippetSyntaxError, match=r"\{\{model\}\}"):
+        snippet_syntax.fill_variables("{{model}}", {"app": "app"})
+
+
+def test_to_plain_text_repeats_a_mirrored_default():
+    body = textwrap.dedent(
+        """\
+        ${1:item} = load()
+        return $1"""
+    )
+    assert snippet_syntax.to_plain_text(body) == "item = load()\nreturn item"
