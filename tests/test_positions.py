@@ -9,6 +9,7 @@ from helpers import units as client_units
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
+from fastapi_ls.line_document import LineDocument
 from fastapi_ls.positions import apply_change, document_lines, to_client, to_server
 
 ENCODINGS = ["utf-8", "utf-16", "utf-32"]
@@ -76,3 +77,38 @@ def test_whole_document_change():
     lines = document_lines("a\nb\n")
     apply_change(lines, types.TextDocumentContentChangeWholeDocument(text="x"), PositionCodec())
     assert lines == ["x"]
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_line_document_agrees_with_the_text(encoding):
+    codec = PositionCodec(encoding)
+    generator = random.Random(f"document-{encoding}")
+    text = "from fastapi import FastAPI\napp = FastAPI()\n# é 😀\n"
+    document = LineDocument("file:///tmp/m.py", text, version=1, position_codec=codec)
+    for _ in range(500):
+        lines = document.lines
+        start_line = generator.randrange(len(lines))
+        start_column = generator.randrange(len(lines[start_line].rstrip("\r\n")) + 1)
+        end_line = min(len(lines) - 1, start_line + generator.choice([0, 1]))
+        end_column = generator.randrange(len(lines[end_line].rstrip("\r\n")) + 1)
+        if (end_line, end_column) < (start_line, start_column):
+            end_line, end_column = start_line, start_column
+        inserted = "".join(generator.choice(ALPHABET) for _ in range(generator.randrange(4)))
+        start = offset_of(text, start_line, start_column)
+        end = offset_of(text, end_line, end_column)
+        text = text[:start] + inserted + text[end:]
+        document.apply_change(
+            types.TextDocumentContentChangePartial(
+                range=types.Range(
+                    start=to_client(lines, codec, start_line, start_column),
+                    end=to_client(lines, codec, end_line, end_column),
+                ),
+                text=inserted,
+            )
+        )
+        if generator.random() < 0.3:
+            assert document.source == text
+    assert document.source == text
+    assert document.lines == document_lines(text)
+    document.apply_change(types.TextDocumentContentChangeWholeDocument(text="x = 1\n"))
+    assert document.lines == ["x = 1\n", ""] and document.source == "x = 1\n"

@@ -1,9 +1,9 @@
-"""Per-document state: the lines of the current version and the module analysis.
+"""Per-document state: the module analysis and the import header.
 
 The analysis of a large file costs milliseconds, so it is not redone on each keystroke: after
 a change it is refreshed once typing pauses, and requests in between use the latest one (the
-names a file defines rarely change between two keystrokes).  The lines are kept up to date by
-applying each change to the lines it touches, instead of splitting the whole text again.
+names a file defines rarely change between two keystrokes).  The import header is read again
+only after a change that may have touched it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from pygls.workspace import TextDocument
 from . import project
 from .analysis import ModuleAnalysis, analyse
 from .imports import ImportHeader, read_header
-from .positions import apply_change, document_lines
+from .line_document import LineDocument
+from .positions import document_lines
 
 #: Seconds without changes before a document is analysed again.
 REFRESH_DELAY = 0.3
@@ -32,10 +33,9 @@ _SINGLE_WORD = re.compile(r"\s*\w*\s*")
 class _Entry:
     analysis: ModuleAnalysis
     analysed_version: int | None
-    lines: list[str] | None = None
-    lines_version: int | None = None
-    #: the import header of ``lines``; None when a change may have touched it
+    #: the import header, valid for ``header_version``; None when a change may have touched it
     header: ImportHeader | None = None
+    header_version: int | None = None
     timer: asyncio.TimerHandle | None = None
 
 
@@ -71,7 +71,6 @@ class DocumentStore:
             entry = self._entries[document.uri] = _Entry(analysis, document.version)
         else:
             entry.analysis, entry.analysed_version = analysis, document.version
-        entry.lines, entry.lines_version = document_lines(source), document.version
         entry.header = None
         return entry
 
@@ -80,20 +79,16 @@ class DocumentStore:
         document: TextDocument,
         changes: list[types.TextDocumentContentChangeEvent],
     ) -> None:
-        """Follow a ``didChange``: update the lines now, the analysis once typing pauses."""
+        """Follow a ``didChange``: the header if it was touched, the analysis after a pause."""
         entry = self._entries.get(document.uri)
         if entry is None:
             self.refresh(document)
             return
-        if entry.lines is not None:
-            try:
-                for change in changes:
-                    if entry.header is not None and _may_touch(change, entry.header):
-                        entry.header = None
-                    apply_change(entry.lines, change, document.position_codec)
-                entry.lines_version = document.version
-            except (IndexError, ValueError, AttributeError):
-                entry.lines = None
+        if entry.header is not None and entry.header_version is not None:
+            if any(_may_touch(change, entry.header) for change in changes):
+                entry.header = None
+            else:
+                entry.header_version = document.version
         self._refresh_later(document.uri, entry)
 
     def _refresh_later(self, uri: str, entry: _Entry) -> None:
@@ -109,20 +104,20 @@ class DocumentStore:
 
     def get(self, document: TextDocument) -> DocumentState:
         entry = self._entries.get(document.uri) or self.refresh(document)
-        if entry.lines is None or entry.lines_version != document.version:
-            entry.lines = document_lines(document.source)
-            entry.lines_version = document.version
-            entry.header = None
-        if entry.header is None:
-            entry.header = read_header(entry.lines)
+        lines = document.lines if isinstance(document, LineDocument) else None
+        if lines is None:
+            lines = document_lines(document.source)
+        if entry.header is None or entry.header_version != document.version:
+            entry.header = read_header(lines)
+            entry.header_version = document.version
         is_test_file = project.is_test_file(document.path)
         return DocumentState(
-            lines=entry.lines,
+            lines=lines,
             header=entry.header,
             analysis=entry.analysis,
             is_test_file=is_test_file,
             is_fastapi=entry.analysis.imports_fastapi
-            or self._counts_as_fastapi(document, entry.lines, is_test_file),
+            or self._counts_as_fastapi(document, lines, is_test_file),
         )
 
     def forget(self, uri: str) -> None:

@@ -22,6 +22,7 @@ from pygls.uris import to_fs_path
 from . import __version__, completion, environment, knowledge, settings
 from .context import cursor_context
 from .documents import DocumentStore
+from .line_document import LineWorkspace
 from .positions import to_client, to_server
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,9 @@ def answers_nothing_on_error(handler: F) -> F:
 @server.feature(types.INITIALIZE)
 @answers_nothing_on_error
 def initialize(ls: FastApiLanguageServer, params: types.InitializeParams) -> None:
+    # pygls has just created its workspace; from now on the documents it opens keep their
+    # lines up to date edit by edit (see line_document).
+    ls.workspace.__class__ = LineWorkspace
     ls.client_features = completion.ClientFeatures.from_capabilities(params.capabilities)
     parsed, problems = settings.parse(params.initialization_options)
     ls.settings = parsed
