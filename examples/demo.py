@@ -43,6 +43,18 @@ def position_after(text: str, anchor: str | None) -> types.Position:
     return types.Position(line=before.count("\n"), character=len(before.split("\n")[-1]))
 
 
+async def show_imports(client: LanguageClient, item: types.CompletionItem) -> None:
+    """Print the imports the item adds, as its resolved documentation lists them."""
+    if not item.additional_text_edits:
+        return
+    resolved = await client.completion_item_resolve_async(item)
+    documentation = getattr(resolved.documentation, "value", resolved.documentation) or ""
+    _, _, imports = documentation.partition("Adds imports:")
+    for line in imports.splitlines():
+        if line.startswith(("from ", "import ")):
+            print(f"        + {line}")
+
+
 async def run(limit: int) -> None:
     client = LanguageClient("fastapi-ls-demo", "1")
     await client.start_io(sys.executable, "-m", "fastapi_ls")
@@ -105,9 +117,7 @@ async def run(limit: int) -> None:
             if rank == 1 and item.text_edit is not None:
                 inserted = to_plain_text(item.text_edit.new_text).rstrip()
                 print(textwrap.indent(inserted, "        │ "))
-            for edit in item.additional_text_edits or []:
-                for added in edit.new_text.strip().splitlines():
-                    print(f"        + {added.strip()}")
+                await show_imports(client, item)
         if len(items) > limit:
             print(f"   … and {len(items) - limit} more")
         client.text_document_did_close(

@@ -216,6 +216,7 @@ async def test_new_empty_file_gets_the_starters(client, workspace):
     text, items = await complete_at(client, workspace / "main.py", "app|")
     offered = snippet_ids(items)
     assert "app-lifespan" in offered
+    assert len(offered) == len(set(offered)), "a snippet of two contexts is offered once"
     result = apply_item(
         text, by_label(items)["FastAPI app with lifespan"], client.position_encoding
     )

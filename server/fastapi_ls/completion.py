@@ -127,10 +127,14 @@ def _snippet_items(request: Request) -> list[types.CompletionItem]:
     variables = request.analysis.variables
     imports = _ImportPlanner(request)
     items: list[types.CompletionItem] = []
+    offered: set[str] = set()
     for rank, name in enumerate(contexts):
         for index, snippet in enumerate(request.knowledge.for_context(name)):
-            if snippet.id in request.excluded or not request.versions.allows(snippet):
+            if snippet.id in offered or snippet.id in request.excluded:
                 continue
+            if not request.versions.allows(snippet):
+                continue
+            offered.add(snippet.id)
             if name == "decorator" and "{{target}}" in snippet.body:
                 # One item per app/router: the file's own target first, then the app-wide
                 # decorators (exception handlers, middleware), then the other targets.
