@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from packaging.version import InvalidVersion, Version
 log = logging.getLogger(__name__)
 
 _VENV_DIRS = (".venv", "venv")
-_PACKAGES = ("fastapi", "pydantic")
+#: Always looked up: snippets depend on them.
+CORE_PACKAGES = ("fastapi", "pydantic")
 
 
 @attrs.frozen
@@ -47,8 +49,10 @@ def find_interpreter(setting: str | None, roots: list[Path]) -> tuple[str, str]:
     return sys.executable, "server"
 
 
-def inspect(interpreter: str, source: str) -> EnvironmentInfo:
-    """Read the installed FastAPI and Pydantic versions through jedi's view of the interpreter."""
+def inspect(
+    interpreter: str, source: str, packages: Iterable[str] = CORE_PACKAGES
+) -> EnvironmentInfo:
+    """Read the installed versions of ``packages`` through jedi's view of the interpreter."""
     try:
         environment = jedi.create_environment(interpreter, safe=False)
         sys_path = [p for p in environment.get_sys_path() if os.path.isdir(p)]
@@ -56,7 +60,7 @@ def inspect(interpreter: str, source: str) -> EnvironmentInfo:
         log.warning("cannot inspect interpreter %s: %s", interpreter, error)
         return EnvironmentInfo(interpreter, source, error=f"cannot start {interpreter}: {error}")
     versions: dict[str, Version] = {}
-    for package in _PACKAGES:
+    for package in dict.fromkeys(packages):
         for distribution in metadata.distributions(name=package, path=sys_path):
             try:
                 versions[package] = Version(distribution.version)

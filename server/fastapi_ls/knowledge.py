@@ -125,6 +125,8 @@ class Topic:
     triggers: tuple[Trigger, ...] = ()
     #: a pinned Context7 library id ("/websites/fastapi_tiangolo")
     library_id: str | None = None
+    #: the PyPI distribution whose installed version the docs are pinned to
+    package: str | None = None
 
 
 @attrs.frozen
@@ -163,6 +165,9 @@ class KnowledgeBase:
 
     def snippet(self, snippet_id: str) -> Snippet | None:
         return self._snippets_by_id.get(snippet_id)
+
+    def topic(self, topic_id: str) -> Topic | None:
+        return next((topic for topic in self.topics if topic.id == topic_id), None)
 
     @functools.cached_property
     def _snippets_by_id(self) -> dict[str, Snippet]:

@@ -10,17 +10,23 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+import attrs
 from lsprotocol import types
 from packaging.version import Version
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from . import __version__, completion, environment, knowledge, settings
+from . import __version__, completion, environment, escalation, knowledge, settings
 from .context import cursor_context
+from .context7 import Context7Client
+from .doc_cache import DocCache, default_cache_dir
+from .docs_service import DocsService
 from .documents import DocumentStore
 from .line_document import LineWorkspace
 from .positions import to_client, to_server
@@ -43,6 +49,7 @@ class FastApiLanguageServer(LanguageServer):
         self.documents = DocumentStore(self.workspace_roots, self.fetch_document)
         self.environment: environment.EnvironmentInfo | None = None
         self.pending_problems: list[str] = []
+        self._docs: tuple[settings.Context7Settings, DocsService] | None = None
 
     def workspace_roots(self) -> list[Path]:
         roots = []
@@ -56,6 +63,30 @@ class FastApiLanguageServer(LanguageServer):
 
     def fetch_document(self, uri: str):
         return self.workspace.get_text_document(uri)
+
+    @property
+    def installed(self) -> dict[str, Version]:
+        return self.environment.versions if self.environment else {}
+
+    @property
+    def cache_root(self) -> Path:
+        configured = self.settings.context7.cache_dir
+        return Path(configured).expanduser() if configured else default_cache_dir()
+
+    def docs_service(self) -> DocsService | None:
+        """Context7 behind the cache, built again when its settings change; None when off."""
+        current = self.settings.context7
+        if not current.enabled:
+            return None
+        if self._docs is None or self._docs[0] != current:
+            frozen = attrs.evolve(current)
+            service = DocsService(
+                lambda: Context7Client(frozen.base_url, frozen.api_key, frozen.timeout),
+                DocCache(self.cache_root, timedelta(seconds=frozen.cache_ttl)),
+                offline=frozen.offline,
+            )
+            self._docs = (frozen, service)
+        return self._docs[1]
 
     @property
     def versions(self) -> completion.Versions:
@@ -81,8 +112,13 @@ class FastApiLanguageServer(LanguageServer):
             self.settings.interpreter, self.workspace_roots()
         )
 
+        packages = [
+            *environment.CORE_PACKAGES,
+            *(topic.package for topic in self.knowledge.topics if topic.package),
+        ]
+
         async def run() -> None:
-            info = await asyncio.to_thread(environment.inspect, interpreter, source)
+            info = await asyncio.to_thread(environment.inspect, interpreter, source, packages)
             self.environment = info
             if info.error:
                 self.tell_user(
@@ -225,3 +261,190 @@ def resolve_completion(
     except Exception:
         log.exception("resolving a completion item failed")
         return item
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(
+        code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.Empty]
+    ),
+)
+@answers_nothing_on_error
+def code_actions(
+    ls: FastApiLanguageServer, params: types.CodeActionParams
+) -> list[types.CodeAction | types.Command] | None:
+    if not ls.settings.context7.enabled:
+        return None
+    document = ls.workspace.get_text_document(params.text_document.uri)
+    state = ls.documents.get(document)
+    if not state.is_fastapi:
+        return None
+    lines, codec = state.lines, document.position_codec
+    start = to_server(lines, codec, params.range.start)
+    end = to_server(lines, codec, params.range.end)
+    selection = selected_text(lines, start, end)
+    if "\n" in selection or (not selection and start[0] != end[0]):
+        text, span = selection, None
+    else:
+        text, span = lines[start[0]], (start[1], end[1])
+    diagnostics = [d.message for d in params.context.diagnostics]
+    lookups = escalation.lookups_at(
+        text,
+        span,
+        selection=selection,
+        diagnostics=diagnostics,
+        analysis=state.analysis,
+        path=document.path,
+        knowledge=ls.knowledge,
+        installed=ls.installed,
+    )
+    return [action for lookup in lookups if (action := code_action(ls, params, lookup)) is not None]
+
+
+def selected_text(lines: list[str], start: tuple[int, int], end: tuple[int, int]) -> str:
+    if start == end:
+        return ""
+    if start[0] == end[0]:
+        return lines[start[0]][start[1] : end[1]]
+    middle = lines[start[0] + 1 : end[0]]
+    return "".join([lines[start[0]][start[1] :], *middle, lines[end[0]][: end[1]]])
+
+
+def code_action(
+    ls: FastApiLanguageServer, params: types.CodeActionParams, lookup: escalation.Lookup
+) -> types.CodeAction | types.Command | None:
+    is_error = lookup.title == "look up this error"
+    kind = types.CodeActionKind.QuickFix if is_error else types.CodeActionKind.Empty
+    only = params.context.only
+    if only and not any(kind == k or kind.startswith(f"{k}.") for k in only):
+        return None
+    command = types.Command(
+        title=escalation.action_title(lookup),
+        command=escalation.COMMAND,
+        arguments=[lookup.to_json()],
+    )
+    text_document = ls.client_capabilities.text_document
+    literals = text_document and text_document.code_action
+    if not (literals and literals.code_action_literal_support):
+        return command
+    diagnostics = [
+        d for d in params.context.diagnostics if is_error and d.message.strip() == lookup.query
+    ]
+    return types.CodeAction(
+        title=command.title, kind=kind, command=command, diagnostics=diagnostics or None
+    )
+
+
+@server.command(escalation.COMMAND)
+async def look_up(ls: FastApiLanguageServer, *arguments: Any) -> dict[str, str] | None:
+    """Answer a Tier 2 lookup with one document: curated notes, then Context7's docs."""
+    try:
+        lookup = escalation.Lookup.from_json(arguments[0] if arguments else None)
+    except ValueError as error:
+        ls.tell_user(f"Context7 lookup: {error}.", types.MessageType.Error)
+        return None
+    progress = await Progress.start(ls, f"Context7: {lookup.title}")
+    try:
+        progress.report("fetching current docs")
+        work = asyncio.ensure_future(
+            escalation.answer(lookup, ls.knowledge, ls.docs_service(), ls.installed)
+        )
+        timeout = ls.settings.context7.timeout
+        answer = await progress.until_done(work, timeout)
+        if progress.cancelled:
+            return None
+        if answer is None:
+            answer = escalation.unanswered(
+                lookup,
+                ls.knowledge,
+                ls.installed,
+                f"Context7 did not answer within {timeout:g} s (fastapiLs.context7.timeout).",
+            )
+        path = escalation.write_document(answer, ls.cache_root / "documents")
+        await open_document(ls, path, answer)
+        return {"uri": path.as_uri(), "path": str(path)}
+    except Exception:
+        log.exception("the Context7 lookup failed")
+        ls.tell_user(
+            f"Context7 lookup of {lookup.title!r} failed unexpectedly; see the server log.",
+            types.MessageType.Error,
+        )
+        return None
+    finally:
+        progress.end()
+
+
+@server.command(escalation.CLEAR_CACHE_COMMAND)
+def clear_cache(ls: FastApiLanguageServer, *arguments: Any) -> int:
+    service = ls.docs_service()
+    removed = service.clear_cache() if service else 0
+    ls.tell_user(f"Context7 cache cleared ({removed} entries).", types.MessageType.Info)
+    return removed
+
+
+async def open_document(ls: FastApiLanguageServer, path: Path, answer: escalation.Answer) -> None:
+    window = ls.client_capabilities.window
+    if window and window.show_document and window.show_document.support:
+        result = await ls.window_show_document_async(
+            types.ShowDocumentParams(uri=path.as_uri(), external=False, take_focus=True)
+        )
+        if result.success:
+            return
+    ls.window_show_message(
+        types.ShowMessageParams(
+            type=types.MessageType.Info,
+            message=f"{escalation.summary(answer)}. The document is at {path}",
+        )
+    )
+
+
+class Progress:
+    """Work-done progress for a lookup, when the client supports it, with its cancel button."""
+
+    def __init__(self, ls: FastApiLanguageServer, token: str | None) -> None:
+        self.ls = ls
+        self.token = token
+
+    @classmethod
+    async def start(cls, ls: FastApiLanguageServer, title: str) -> Progress:
+        window = ls.client_capabilities.window
+        if not (window and window.work_done_progress):
+            return cls(ls, None)
+        token = f"fastapi-ls-{uuid.uuid4()}"
+        try:
+            await ls.work_done_progress.create_async(token)
+        except Exception:
+            log.warning("the client refused a progress token")
+            return cls(ls, None)
+        ls.work_done_progress.begin(
+            token, types.WorkDoneProgressBegin(title=title, cancellable=True)
+        )
+        return cls(ls, token)
+
+    def report(self, message: str) -> None:
+        if self.token:
+            self.ls.work_done_progress.report(
+                self.token, types.WorkDoneProgressReport(message=message)
+            )
+
+    @property
+    def cancelled(self) -> bool:
+        future = self.ls.work_done_progress.tokens.get(self.token) if self.token else None
+        return bool(future and future.cancelled())
+
+    async def until_done(self, work: asyncio.Future[Any], timeout: float) -> Any:
+        """The work's result; None when the user cancelled or ``timeout`` seconds passed."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not work.done():
+            remaining = deadline - asyncio.get_running_loop().time()
+            if self.cancelled or remaining <= 0:
+                work.cancel()
+                return None
+            await asyncio.wait({work}, timeout=min(0.1, remaining))
+        return work.result()
+
+    def end(self) -> None:
+        if self.token:
+            message = "cancelled" if self.cancelled else "done"
+            self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
+            self.token = None

@@ -25,10 +25,28 @@ class SnippetSettings:
 
 
 @attrs.define
+class Context7Settings:
+    enabled: bool = True
+    #: REST API root, without a trailing slash.
+    base_url: str = "https://context7.com/api"
+    #: Falls back to the CONTEXT7_API_KEY environment variable.
+    api_key: str | None = attrs.field(default=None, repr=False)
+    #: Seconds a whole lookup may take.
+    timeout: float = 15.0
+    #: Where fetched docs are kept; the user's cache directory when unset.
+    cache_dir: str | None = None
+    #: Seconds a fetched page stays fresh (7 days).
+    cache_ttl: float = 7 * 24 * 3600.0
+    #: Answer from the cache and the curated text only.
+    offline: bool = False
+
+
+@attrs.define
 class Settings:
     #: The Python interpreter of the user's project; jedi reads its packages.
     interpreter: str | None = None
     snippets: SnippetSettings = attrs.field(factory=SnippetSettings)
+    context7: Context7Settings = attrs.field(factory=Context7Settings)
 
 
 def _camel(name: str) -> str:
@@ -38,7 +56,7 @@ def _camel(name: str) -> str:
 
 def _make_converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=False)
-    for cls in (SnippetSettings, Settings):
+    for cls in (SnippetSettings, Context7Settings, Settings):
         overrides = {f.name: override(rename=_camel(f.name)) for f in attrs.fields(cls)}
         converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **overrides))
         converter.register_unstructure_hook(
@@ -75,10 +93,23 @@ def _structure_leniently(cls: type, raw: Any, path: str, problems: list[str]) ->
             values[field.name] = _structure_leniently(field_type, value, f"{path}.{key}", problems)
             continue
         try:
-            values[field.name] = _check_scalar(value, field_type)
+            values[field.name] = _check_value(field.name, _check_scalar(value, field_type))
         except (TypeError, ValueError) as error:
-            problems.append(f"{path}.{key}: {error}; using the default")
+            # A secret is never repeated back, not even a wrongly typed one.
+            reason = "expected a string" if field.name == "api_key" else str(error)
+            problems.append(f"{path}.{key}: {reason}; using the default")
     return cls(**values)
+
+
+def _check_value(name: str, value: Any) -> Any:
+    """Range and format checks that a type alone does not express."""
+    if name in ("timeout", "cache_ttl") and value <= 0:
+        raise ValueError(f"expected a positive number of seconds, got {value!r}")
+    if name == "base_url" and not str(value).startswith(("http://", "https://")):
+        raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+    if name == "base_url":
+        return value.rstrip("/")
+    return value
 
 
 def _check_scalar(value: Any, field_type: Any) -> Any:
@@ -91,6 +122,8 @@ def _check_scalar(value: Any, field_type: Any) -> Any:
         return value
     allowed = typing.get_args(field_type) or (field_type,)
     allowed = tuple(type(None) if a is None else a for a in allowed)
+    if float in allowed and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
     if bool in allowed and not isinstance(value, bool):
         raise TypeError(f"expected true or false, got {value!r}")
     if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):

@@ -1,0 +1,311 @@
+"""Tier 2 escalation: what to look up, and the one Markdown document that answers it.
+
+Following the seed's protocol, a document says first what the curated tier knows, then
+shows the current docs fetched from Context7 (library, version, the exact query sent, when it
+was fetched) and last the sources.  When Context7 could not answer, the curated part still
+stands and the document says in words why the rest is missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import attrs
+from packaging.version import Version
+
+from .analysis import ModuleAnalysis
+from .context7 import DocPage
+from .docs_service import DocsService, LookupResult
+from .knowledge import KnowledgeBase, Topic
+from .tier2 import Detection, detect
+
+COMMAND = "fastapiLs.context7.lookup"
+CLEAR_CACHE_COMMAND = "fastapiLs.context7.clearCache"
+
+#: Where a lookup without a topic (an error, a selection) is sent.
+DEFAULT_LIBRARY_ID = "/websites/fastapi_tiangolo"
+DEFAULT_LIBRARY_NAME = "FastAPI"
+#: Context7 takes at most 500 characters of query.
+MAX_QUERY_LENGTH = 500
+
+
+@attrs.frozen
+class Lookup:
+    """One escalation, as carried by a code action to the command (camelCase JSON)."""
+
+    title: str
+    query: str
+    library_name: str = DEFAULT_LIBRARY_NAME
+    library_id: str | None = DEFAULT_LIBRARY_ID
+    topic: str | None = None
+    package: str | None = None
+    #: why the construct needs a newer version than the installed one, for version gates
+    version_note: str | None = None
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            _camel(field.name): value
+            for field in attrs.fields(Lookup)
+            if (value := getattr(self, field.name)) is not None
+        }
+
+    @classmethod
+    def from_json(cls, raw: object) -> Lookup:
+        """Read the command argument; raise ValueError with the reason when it is unusable."""
+        if not isinstance(raw, dict):
+            raise ValueError("the command expects one object argument")
+        values = {}
+        for field in attrs.fields(cls):
+            value = raw.get(_camel(field.name))
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                raise ValueError(f"{_camel(field.name)} must be a string")
+            values[field.name] = value
+        if not values.get("query", "").strip():
+            raise ValueError("the query is empty")
+        values.setdefault("title", values["query"])
+        if "library_name" in values and "library_id" not in values:
+            values["library_id"] = None
+        return cls(**values)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def for_detection(detection: Detection) -> Lookup:
+    topic = detection.topic
+    return Lookup(
+        title=detection.display_title,
+        query=detection.query,
+        library_name=topic.library_name,
+        library_id=topic.library_id,
+        topic=topic.id,
+        package=topic.package,
+        version_note=detection.version_note,
+    )
+
+
+def for_text(text: str, title: str) -> Lookup:
+    """A lookup of text the user chose (a diagnostic's message, a selection), sent as is."""
+    query = re.sub(r"\s+", " ", text).strip()[:MAX_QUERY_LENGTH]
+    return Lookup(title=title, query=query, package="fastapi")
+
+
+def action_title(lookup: Lookup) -> str:
+    return f"Context7: {lookup.title} ({lookup.library_name} docs)"
+
+
+@attrs.frozen
+class Answer:
+    """What the escalation found, ready to render."""
+
+    lookup: Lookup
+    topic: Topic | None
+    library_id: str | None
+    #: the installed version the docs were asked for, if any
+    version: str | None
+    result: LookupResult | None
+    #: why nothing was fetched at all (Context7 disabled, library not found…)
+    problem: str | None = None
+
+
+def render(answer: Answer, now: datetime | None = None) -> str:
+    now = now or datetime.now(timezone.utc)
+    lookup, topic = answer.lookup, answer.topic
+    parts = [f"# {lookup.title}", ""]
+    parts += _curated_section(lookup, topic)
+    parts += _fetched_section(answer, now)
+    page = answer.result.page if answer.result else None
+    parts += ["## Sources", ""]
+    sources = list(page.sources if page else ())
+    if topic is not None:
+        sources.append(topic.docs)
+    parts += [f"- <{url}>" for url in dict.fromkeys(sources)] or ["- none"]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def _curated_section(lookup: Lookup, topic: Topic | None) -> list[str]:
+    lines = ["## What fastapi-ls knows", ""]
+    if lookup.version_note:
+        lines += [f"> {lookup.version_note}", ""]
+    if topic is None:
+        lines += [
+            "No curated notes cover this text; what follows comes from Context7 only.",
+            "",
+        ]
+        return lines
+    lines += [topic.curated.strip(), "", f"Official page: <{topic.docs}>", ""]
+    return lines
+
+
+def _fetched_section(answer: Answer, now: datetime) -> list[str]:
+    lookup, result = answer.lookup, answer.result
+    page = result.page if result else None
+    lines = ["## Current documentation from Context7", ""]
+    problem = answer.problem or (result.problem if result else None)
+    if problem:
+        lines += [f"> **Fresh docs are missing:** {problem}", ""]
+    if result is not None and result.stale_age is not None:
+        lines += [
+            f"> **Stale copy:** these docs were fetched {_age(result.stale_age)} ago and could "
+            "not be refreshed.",
+            "",
+        ]
+    library_id = page.library_id if page else answer.library_id
+    lines += [
+        f"- Library: `{library_id or 'not resolved'}` ({lookup.library_name})",
+        f"- Version: {_version_text(answer, page)}",
+        f"- Query sent: `{_code(page.query if page else lookup.query)}`",
+    ]
+    if page is not None:
+        fetched = page.fetched_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        origin = " (from the cache)" if result and result.from_cache else ""
+        lines.append(f"- Fetched: {fetched}{origin}")
+    lines.append("")
+    if page is None:
+        lines += ["No documentation could be fetched; the curated notes above still apply.", ""]
+    elif page.empty or not page.markdown.strip():
+        lines += ["Context7 found nothing for this query.", ""]
+    else:
+        lines += [_demote_headings(page.markdown.strip()), ""]
+    return lines
+
+
+def _version_text(answer: Answer, page: DocPage | None) -> str:
+    if page is not None and page.version:
+        return f"`{page.version}` (the installed version)"
+    if page is not None and page.version_note:
+        return f"latest indexed — {page.version_note}"
+    if page is not None:
+        return "latest indexed (the installed version is not known)"
+    if answer.version:
+        return f"`{answer.version}` was asked for"
+    return "latest"
+
+
+def _demote_headings(markdown: str) -> str:
+    """Keep fetched headings below the document's own sections."""
+    return re.sub(r"(?m)^(#{1,4}) ", lambda m: "#" * (len(m.group(1)) + 2) + " ", markdown)
+
+
+def _code(text: str) -> str:
+    return text.replace("`", "'")
+
+
+def _age(age: timedelta) -> str:
+    seconds = int(age.total_seconds())
+    if seconds < 3600:
+        return f"{max(seconds // 60, 1)} minutes"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} hours"
+    return f"{seconds // 86400} days"
+
+
+def lookups_at(
+    text: str,
+    span: tuple[int, int] | None,
+    *,
+    selection: str,
+    diagnostics: Sequence[str],
+    analysis: ModuleAnalysis,
+    path: str,
+    knowledge: KnowledgeBase,
+    installed: dict[str, Version],
+) -> list[Lookup]:
+    """The escalations to offer: detected topics, then each diagnostic, then the selection.
+
+    ``text`` is the cursor's line (with ``span`` the cursor or selection columns on it) or the
+    selected text.  Pure and local: no network, no jedi.
+    """
+    detections = detect(
+        text,
+        analysis,
+        path,
+        knowledge.topics,
+        knowledge.version_gates,
+        installed,
+        span=span,
+    )
+    lookups = [for_detection(detection) for detection in detections]
+    for message in dict.fromkeys(m for m in diagnostics if m.strip()):
+        lookups.append(for_text(message, "look up this error"))
+    if selection.strip():
+        lookups.append(for_text(selection, "look up the selected text"))
+    return lookups
+
+
+async def answer(
+    lookup: Lookup,
+    knowledge: KnowledgeBase,
+    service: DocsService | None,
+    installed: dict[str, Version],
+) -> Answer:
+    """Resolve the library, fetch the docs (pinned to the installed version) and combine.
+
+    ``service`` is None when Context7 is turned off: the answer is the curated part alone.
+    """
+    if service is None:
+        return unanswered(lookup, knowledge, installed, CONTEXT7_DISABLED)
+    topic = knowledge.topic(lookup.topic) if lookup.topic else None
+    version = _installed_version(lookup, installed)
+    library_id = lookup.library_id or await service.resolve_library(
+        lookup.library_name, lookup.query
+    )
+    if library_id is None:
+        problem = (
+            f"Context7 could not find a library named {lookup.library_name!r} "
+            "(or could not be reached to look for it)."
+        )
+        return Answer(lookup, topic, None, version, None, problem)
+    result = await service.lookup(library_id, lookup.query, version)
+    return Answer(lookup, topic, library_id, version, result)
+
+
+def unanswered(
+    lookup: Lookup, knowledge: KnowledgeBase, installed: dict[str, Version], problem: str
+) -> Answer:
+    """The curated part alone, with the reason Context7's part is missing."""
+    topic = knowledge.topic(lookup.topic) if lookup.topic else None
+    version = _installed_version(lookup, installed)
+    return Answer(lookup, topic, lookup.library_id, version, None, problem)
+
+
+def _installed_version(lookup: Lookup, installed: dict[str, Version]) -> str | None:
+    version = installed.get(lookup.package) if lookup.package else None
+    return str(version) if version else None
+
+
+CONTEXT7_DISABLED = "Context7 is turned off in the settings (fastapiLs.context7.enabled)."
+
+
+def write_document(answer: Answer, directory: Path, now: datetime | None = None) -> Path:
+    """Write the rendered document; the same lookup always writes the same file."""
+    directory.mkdir(parents=True, exist_ok=True)
+    lookup = answer.lookup
+    key = f"{lookup.library_id or lookup.library_name}\n{lookup.query}"
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
+    slug = re.sub(r"[^a-z0-9]+", "-", lookup.title.lower()).strip("-")[:60] or "lookup"
+    path = directory / f"{slug}-{digest}.md"
+    path.write_text(render(answer, now), encoding="utf-8")
+    return path
+
+
+def summary(answer: Answer) -> str:
+    """One line for clients that cannot open the document themselves."""
+    result = answer.result
+    if result is not None and result.page is not None and not result.page.empty:
+        origin = "cached" if result.from_cache else "fetched"
+        fetched = f"Context7 docs {origin} for `{result.page.library_id}`"
+    else:
+        fetched = "no Context7 docs"
+    problem = answer.problem or (result.problem if result else None)
+    return f"{answer.lookup.title}: curated notes and {fetched}" + (
+        f" ({problem})" if problem else ""
+    )
