@@ -7,6 +7,7 @@ import logging
 import sys
 
 from . import __version__
+from .redaction import RedactingFormatter
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,7 +37,7 @@ def configure_logging(verbosity: int, log_file: str | None) -> None:
         if log_file
         else logging.StreamHandler(sys.stderr)
     )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

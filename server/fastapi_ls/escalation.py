@@ -210,7 +210,6 @@ def _age(age: timedelta) -> str:
 
 def lookups_at(
     text: str,
-    span: tuple[int, int] | None,
     *,
     selection: str,
     diagnostics: Sequence[str],
@@ -221,17 +220,10 @@ def lookups_at(
 ) -> list[Lookup]:
     """The escalations to offer: detected topics, then each diagnostic, then the selection.
 
-    ``text`` is the cursor's line (with ``span`` the cursor or selection columns on it) or the
-    selected text.  Pure and local: no network, no jedi.
+    ``text`` is the cursor's line or the selected text.  Pure and local: no network, no jedi.
     """
     detections = detect(
-        text,
-        analysis,
-        path,
-        knowledge.topics,
-        knowledge.version_gates,
-        installed,
-        span=span,
+        text, analysis, path, knowledge.topics, knowledge.version_gates, installed
     )
     lookups = [for_detection(detection) for detection in detections]
     for message in dict.fromkeys(m for m in diagnostics if m.strip()):

@@ -283,14 +283,10 @@ def code_actions(
     start = to_server(lines, codec, params.range.start)
     end = to_server(lines, codec, params.range.end)
     selection = selected_text(lines, start, end)
-    if "\n" in selection or (not selection and start[0] != end[0]):
-        text, span = selection, None
-    else:
-        text, span = lines[start[0]], (start[1], end[1])
+    text = selection if "\n" in selection else lines[start[0]]
     diagnostics = [d.message for d in params.context.diagnostics]
     lookups = escalation.lookups_at(
         text,
-        span,
         selection=selection,
         diagnostics=diagnostics,
         analysis=state.analysis,

@@ -14,6 +14,8 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from . import redaction
+
 
 @attrs.define
 class SnippetSettings:
@@ -72,6 +74,7 @@ def parse(raw: Any) -> tuple[Settings, list[str]]:
     """Settings from JSON, and one message per value that was wrong and replaced by its default."""
     problems: list[str] = []
     settings = _structure_leniently(Settings, raw, "fastapiLs", problems)
+    redaction.remember(settings.context7.api_key)
     return settings, problems
 
 

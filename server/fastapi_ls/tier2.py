@@ -2,7 +2,9 @@
 
 Topics and their triggers are data (``snippets/topics.toml``).  A trigger is a regular
 expression searched in the cursor's line (or in the selection), optionally limited to files
-that import some module or whose path matches a pattern.  Version gates name constructs that
+that import some module or whose path matches a pattern.  The whole line counts: a cursor on
+``custom_openapi`` in ``app.openapi = custom_openapi`` is on the construct as much as one on
+``openapi``.  Version gates name constructs that
 need a newer FastAPI or Pydantic than the one installed.  Everything here is pure and cheap:
 computing code actions never touches the network.
 """
@@ -10,7 +12,6 @@ computing code actions never touches the network.
 from __future__ import annotations
 
 import fnmatch
-import re
 from collections.abc import Sequence
 
 import attrs
@@ -41,47 +42,26 @@ def detect(
     topics: Sequence[Topic],
     gates: Sequence[VersionGate] = (),
     installed: dict[str, Version] | None = None,
-    *,
-    span: tuple[int, int] | None = None,
 ) -> list[Detection]:
-    """Topics whose triggers match ``text`` (the cursor's line or the selection).
-
-    ``span`` limits matches to those overlapping the cursor/selection columns on the line.
-    """
+    """Topics whose triggers match ``text`` (the cursor's line or the selection)."""
     found: list[Detection] = []
     seen: set[str] = set()
     for topic in topics:
         if topic.id in seen:
             continue
-        if any(_fires(trigger, text, analysis, path, span) for trigger in topic.triggers):
+        if any(_fires(trigger, text, analysis, path) for trigger in topic.triggers):
             found.append(Detection(topic=topic, query=topic.query))
             seen.add(topic.id)
-    found.extend(_version_gates(text, analysis, path, gates, installed or {}, topics, span))
+    found.extend(_version_gates(text, gates, installed or {}, topics))
     return found
 
 
-def _fires(
-    trigger: Trigger,
-    text: str,
-    analysis: ModuleAnalysis,
-    path: str,
-    span: tuple[int, int] | None,
-) -> bool:
+def _fires(trigger: Trigger, text: str, analysis: ModuleAnalysis, path: str) -> bool:
     if trigger.imports and not _imports_any(analysis, trigger.imports):
         return False
     if trigger.paths and not any(_path_matches(path, pattern) for pattern in trigger.paths):
         return False
-    return _matches(trigger.compiled, text, span)
-
-
-def _matches(pattern: re.Pattern[str], text: str, span: tuple[int, int] | None) -> bool:
-    for match in pattern.finditer(text):
-        if span is None:
-            return True
-        start, end = span
-        if match.start() <= end and match.end() >= start:
-            return True
-    return False
+    return trigger.compiled.search(text) is not None
 
 
 def _imports_any(analysis: ModuleAnalysis, modules: Sequence[str]) -> bool:
@@ -100,12 +80,9 @@ def _path_matches(path: str, pattern: str) -> bool:
 
 def _version_gates(
     text: str,
-    analysis: ModuleAnalysis,
-    path: str,
     gates: Sequence[VersionGate],
     installed: dict[str, Version],
     topics: Sequence[Topic],
-    span: tuple[int, int] | None,
 ) -> list[Detection]:
     by_id = {topic.id: topic for topic in topics}
     found = []
@@ -118,7 +95,7 @@ def _version_gates(
                 continue
         except InvalidVersion:
             continue
-        if not _matches(gate.compiled, text, span):
+        if gate.compiled.search(text) is None:
             continue
         topic = by_id[gate.topic]
         package = _PACKAGE_NAMES.get(gate.package, gate.package)
