@@ -9,6 +9,7 @@ by its imports.
 
 from __future__ import annotations
 
+import ast
 import functools
 import re
 import sys
@@ -64,6 +65,8 @@ class ModuleAnalysis:
     dependencies: tuple[str, ...] = ()
     #: CapWords names imported from the project's own modules: most likely its models.
     imported_models: tuple[str, ...] = ()
+    #: for each app and router the file creates: its keyword arguments, as source text
+    constructor_keywords: dict[str, dict[str, str]] = attrs.field(factory=dict)
 
     @property
     def imports_fastapi(self) -> bool:
@@ -103,6 +106,7 @@ def analyse(source: str) -> ModuleAnalysis:
 
     apps: list[str] = []
     routers: list[str] = []
+    arguments: dict[str, dict[str, str]] = {}
     for match in _ASSIGN_CALL.finditer(source):
         name, callee = match.groups()
         if partial.resolves_to(callee, "fastapi.FastAPI") or partial.resolves_to(
@@ -113,6 +117,9 @@ def analyse(source: str) -> ModuleAnalysis:
             callee, "fastapi.routing.APIRouter"
         ):
             routers.append(name)
+        else:
+            continue
+        arguments[name] = call_keywords(source, match.end() - 1)
 
     classes: list[str] = []
     models: list[str] = []
@@ -150,7 +157,63 @@ def analyse(source: str) -> ModuleAnalysis:
         classes=tuple(classes),
         path_operations=frozenset(path_operations),
         dependencies=tuple(dependencies),
+        constructor_keywords=arguments,
     )
+
+
+#: A call's arguments are looked for in at most this many characters.
+MAX_CALL_LENGTH = 4000
+
+
+def call_keywords(source: str, open_paren: int) -> dict[str, str]:
+    """The keyword arguments of the call whose "(" is at ``open_paren``, as source text."""
+    return call_arguments(source, open_paren)[1]
+
+
+def call_arguments(source: str, open_paren: int) -> tuple[list[str], dict[str, str]]:
+    """Positional and keyword arguments of the call whose "(" is at ``open_paren``.
+
+    Empty when the call is unfinished or not valid Python (the normal case while typing).
+    """
+    end = _closing_paren(source, open_paren)
+    if end is None:
+        return [], {}
+    try:
+        call = ast.parse(f"f{source[open_paren : end + 1]}", mode="eval").body
+    except SyntaxError:
+        return [], {}
+    assert isinstance(call, ast.Call)
+    positional = [ast.unparse(argument) for argument in call.args]
+    keywords = {k.arg: ast.unparse(k.value) for k in call.keywords if k.arg is not None}
+    return positional, keywords
+
+
+def _closing_paren(source: str, open_paren: int) -> int | None:
+    depth = 0
+    limit = min(len(source), open_paren + MAX_CALL_LENGTH)
+    quote = ""
+    index = open_paren
+    while index < limit:
+        char = source[index]
+        if quote:
+            if char == "\\":
+                index += 1
+            elif char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            newline = source.find("\n", index)
+            index = limit if newline == -1 else newline
+            continue
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth == 0:
+                return index
+        index += 1
+    return None
 
 
 def _bindings(source: str) -> dict[str, str]:

@@ -55,7 +55,7 @@ def cursor_context(
     text = lines[line].rstrip("\r\n")
     column = min(max(column, 0), len(text))
     before = text[:column]
-    if _in_comment_or_string(before):
+    if in_comment_or_string(before):
         return None
     indent = before[: len(before) - len(before.lstrip(" \t"))]
 
@@ -108,7 +108,7 @@ def cursor_context(
     return CursorContext("function_body", typed, start, indent, name)
 
 
-def _in_comment_or_string(before: str) -> bool:
+def in_comment_or_string(before: str) -> bool:
     """Whether the text before the cursor ends inside a comment or a string literal."""
     quote = ""
     index = 0

@@ -120,6 +120,10 @@ class DocumentStore:
             or self._counts_as_fastapi(document, lines, is_test_file),
         )
 
+    def analysis_of(self, uri: str) -> ModuleAnalysis | None:
+        entry = self._entries.get(uri)
+        return entry.analysis if entry else None
+
     def forget(self, uri: str) -> None:
         entry = self._entries.pop(uri, None)
         if entry is not None and entry.timer is not None:

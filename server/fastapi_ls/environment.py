@@ -31,6 +31,8 @@ class EnvironmentInfo:
     #: how the interpreter was chosen: "setting", "workspace", "server"
     source: str
     versions: dict[str, Version] = attrs.field(factory=dict)
+    #: the interpreter's import path, where installed sources are read from
+    sys_path: tuple[str, ...] = ()
     error: str | None = None
 
 
@@ -68,4 +70,4 @@ def inspect(
                 continue
             break
     log.info("interpreter %s (%s): %s", interpreter, source, versions or "no FastAPI/Pydantic")
-    return EnvironmentInfo(interpreter, source, versions)
+    return EnvironmentInfo(interpreter, source, versions, tuple(sys_path))

@@ -222,9 +222,7 @@ def lookups_at(
 
     ``text`` is the cursor's line or the selected text.  Pure and local: no network, no jedi.
     """
-    detections = detect(
-        text, analysis, path, knowledge.topics, knowledge.version_gates, installed
-    )
+    detections = detect(text, analysis, path, knowledge.topics, knowledge.version_gates, installed)
     lookups = [for_detection(detection) for detection in detections]
     for message in dict.fromkeys(m for m in diagnostics if m.strip()):
         lookups.append(for_text(message, "look up this error"))

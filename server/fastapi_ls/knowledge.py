@@ -146,11 +146,41 @@ class VersionGate:
 
 
 @attrs.frozen
+class Card:
+    """A hover card: what a FastAPI, Starlette or Pydantic symbol is and how to use it."""
+
+    id: str
+    #: what the card describes: import origins ("fastapi.Depends"), methods of an app or router
+    #: ("fastapi.FastAPI.get"), class-body names ("pydantic.BaseModel.model_config")
+    symbols: tuple[str, ...]
+    title: str
+    summary: str
+    docs: str
+    #: the idiom, as Python code
+    idiom: str = ""
+    mistake: str = ""
+    #: the minimum version where it matters ("FastAPI 0.95 for Annotated")
+    since: str = ""
+    #: where the installed package documents its parameters: "module:Qualified.name"
+    signature: str | None = None
+    #: curated text per keyword argument, used when the installed package has none
+    params: dict[str, str] = attrs.field(factory=dict)
+
+
+@attrs.frozen
 class KnowledgeBase:
     snippets: tuple[Snippet, ...]
     status_codes: tuple[StatusCode, ...]
     topics: tuple[Topic, ...] = ()
     version_gates: tuple[VersionGate, ...] = ()
+    cards: tuple[Card, ...] = ()
+
+    def card(self, symbol: str) -> Card | None:
+        return self._cards_by_symbol.get(symbol)
+
+    @functools.cached_property
+    def _cards_by_symbol(self) -> dict[str, Card]:
+        return {symbol: card for card in self.cards for symbol in card.symbols}
 
     def for_context(self, context: str) -> list[Snippet]:
         return self._by_context.get(context, [])
@@ -181,7 +211,7 @@ class KnowledgeError(ValueError):
 _converter = cattrs.Converter(forbid_extra_keys=True)
 
 #: The arrays of tables a data file may hold.
-_TABLES = frozenset({"snippet", "status", "topic", "version_gate"})
+_TABLES = frozenset({"snippet", "status", "topic", "version_gate", "card"})
 
 
 def data_dir() -> Path:
@@ -199,6 +229,7 @@ def load(directory: Path | None = None) -> KnowledgeBase:
     status_codes: list[StatusCode] = []
     topics: list[Topic] = []
     gates: list[VersionGate] = []
+    cards: list[Card] = []
     for path in sorted(directory.glob("*.toml")):
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -218,14 +249,18 @@ def load(directory: Path | None = None) -> KnowledgeBase:
             topics.append(_topic(path.name, raw))
         for raw in data.get("version_gate", []):
             gates.append(_structure(path.name, raw, VersionGate))
+        for raw in data.get("card", []):
+            cards.append(_card(path.name, raw))
     _check_unique(snippets)
     _check_unique_status(status_codes)
+    _check_unique_symbols(cards)
     _check_gates(gates, topics)
     return KnowledgeBase(
         snippets=tuple(snippets),
         status_codes=tuple(status_codes),
         topics=tuple(topics),
         version_gates=tuple(gates),
+        cards=tuple(cards),
     )
 
 
@@ -280,6 +315,27 @@ def _topic(filename: str, raw: dict) -> Topic:
     for trigger in topic.triggers:
         _compile(where, trigger.pattern)
     return topic
+
+
+def _card(filename: str, raw: dict) -> Card:
+    card: Card = _structure(filename, raw, Card)
+    where = f"{filename}: card {card.id!r}"
+    if not card.symbols:
+        raise KnowledgeError(f"{where}: no symbols")
+    if card.signature is not None and ":" not in card.signature:
+        raise KnowledgeError(f"{where}: signature must be 'module:Qualified.name'")
+    return card
+
+
+def _check_unique_symbols(cards: list[Card]) -> None:
+    seen: dict[str, str] = {}
+    for card in cards:
+        for symbol in card.symbols:
+            if symbol in seen:
+                raise KnowledgeError(
+                    f"symbol {symbol!r} has two cards: {seen[symbol]!r} and {card.id!r}"
+                )
+            seen[symbol] = card.id
 
 
 def _check_gates(gates: list[VersionGate], topics: list[Topic]) -> None:

@@ -22,14 +22,16 @@ from packaging.version import Version
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from . import __version__, completion, environment, escalation, knowledge, settings
+from . import __version__, completion, environment, escalation, hover, knowledge, settings
 from .context import cursor_context
 from .context7 import Context7Client
 from .doc_cache import DocCache, default_cache_dir
 from .docs_service import DocsService
 from .documents import DocumentStore
 from .line_document import LineWorkspace
+from .param_docs import ParamDocs
 from .positions import to_client, to_server
+from .workspace_modules import ModuleIndex
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,9 @@ class FastApiLanguageServer(LanguageServer):
         self.environment: environment.EnvironmentInfo | None = None
         self.pending_problems: list[str] = []
         self._docs: tuple[settings.Context7Settings, DocsService] | None = None
+        self.param_docs = ParamDocs()
+        self.hover_markdown = True
+        self.modules = ModuleIndex(self.open_analysis)
 
     def workspace_roots(self) -> list[Path]:
         roots = []
@@ -63,6 +68,20 @@ class FastApiLanguageServer(LanguageServer):
 
     def fetch_document(self, uri: str):
         return self.workspace.get_text_document(uri)
+
+    def open_analysis(self, path: Path):
+        """The analysis of an open document at ``path``, or None when it is not open."""
+        return self.documents.analysis_of(path.as_uri())
+
+    def parameter_doc(self, signature: str, parameter: str):
+        """A keyword argument's docs from the installed package; None until they are parsed."""
+        if self.environment is None:
+            return None
+        package = signature.split(".", 1)[0]
+        version = self.environment.versions.get(package)
+        if version is None:
+            return None
+        return self.param_docs.get(signature, str(version), self.environment.sys_path, parameter)
 
     @property
     def installed(self) -> dict[str, Version]:
@@ -120,6 +139,7 @@ class FastApiLanguageServer(LanguageServer):
         async def run() -> None:
             info = await asyncio.to_thread(environment.inspect, interpreter, source, packages)
             self.environment = info
+            self.prepare_parameter_docs()
             if info.error:
                 self.tell_user(
                     f"fastapi-ls could not read the Python environment: {info.error}. "
@@ -128,6 +148,20 @@ class FastApiLanguageServer(LanguageServer):
                 )
 
         asyncio.get_running_loop().create_task(run())
+
+    def prepare_parameter_docs(self) -> None:
+        """Parse the installed packages' parameter docs in the background, before any hover."""
+        info = self.environment
+        if info is None:
+            return
+        by_version: dict[str, list[str]] = {}
+        for card in self.knowledge.cards:
+            if card.signature:
+                version = info.versions.get(card.signature.split(".", 1)[0])
+                if version is not None:
+                    by_version.setdefault(str(version), []).append(card.signature)
+        for version, signatures in by_version.items():
+            self.param_docs.prepare(signatures, version, info.sys_path)
 
 
 server = FastApiLanguageServer()
@@ -154,6 +188,9 @@ def initialize(ls: FastApiLanguageServer, params: types.InitializeParams) -> Non
     # lines up to date edit by edit (see line_document).
     ls.workspace.__class__ = LineWorkspace
     ls.client_features = completion.ClientFeatures.from_capabilities(params.capabilities)
+    text_document = params.capabilities.text_document
+    formats = text_document.hover.content_format if text_document and text_document.hover else None
+    ls.hover_markdown = types.MarkupKind.Markdown in (formats or [])
     parsed, problems = settings.parse(params.initialization_options)
     ls.settings = parsed
     ls.pending_problems = problems
@@ -444,3 +481,39 @@ class Progress:
             message = "cancelled" if self.cancelled else "done"
             self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
             self.token = None
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+@answers_nothing_on_error
+def hover_card(ls: FastApiLanguageServer, params: types.HoverParams) -> types.Hover | None:
+    document = ls.workspace.get_text_document(params.text_document.uri)
+    state = ls.documents.get(document)
+    if not state.is_fastapi:
+        return None
+    lines, codec = state.lines, document.position_codec
+    line, column = to_server(lines, codec, params.position)
+    importer = Path(document.path)
+    found = hover.hover(
+        hover.HoverRequest(
+            lines=lines,
+            line=line,
+            column=column,
+            analysis=state.analysis,
+            knowledge=ls.knowledge,
+            path=document.path,
+            markdown=ls.hover_markdown,
+            param_docs=ls.parameter_doc,
+            imports=lambda origin: ls.modules.resolve(importer, origin, ls.workspace_roots()),
+            installed={name: str(version) for name, version in ls.installed.items()},
+        )
+    )
+    if found is None:
+        return None
+    kind = types.MarkupKind.Markdown if ls.hover_markdown else types.MarkupKind.PlainText
+    return types.Hover(
+        contents=types.MarkupContent(kind=kind, value=found.text),
+        range=types.Range(
+            start=to_client(lines, codec, found.line, found.start),
+            end=to_client(lines, codec, found.line, found.end),
+        ),
+    )

@@ -112,3 +112,25 @@ def _version_gates(
 
 
 _PACKAGE_NAMES = {"fastapi": "FastAPI", "pydantic": "Pydantic"}
+
+
+def topics_at(
+    text: str,
+    start: int,
+    end: int,
+    analysis: ModuleAnalysis,
+    path: str,
+    topics: Sequence[Topic],
+) -> list[Topic]:
+    """Topics with a trigger match that covers the columns ``start``..``end`` of the line."""
+    found = []
+    for topic in topics:
+        for trigger in topic.triggers:
+            if trigger.imports and not _imports_any(analysis, trigger.imports):
+                continue
+            if trigger.paths and not any(_path_matches(path, p) for p in trigger.paths):
+                continue
+            if any(m.start() <= end and m.end() >= start for m in trigger.compiled.finditer(text)):
+                found.append(topic)
+                break
+    return found

@@ -1,0 +1,420 @@
+"""Hover: curated cards for FastAPI, Starlette and Pydantic symbols, keyword-argument docs,
+route cards and Tier 2 hints.
+
+The symbol under the cursor is resolved through the file's own imports (aliases included),
+its apps and routers, and names imported from the user's other modules.  Names this server
+knows nothing about get no hover at all: generic hovers belong to the type checker.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Sequence
+
+import attrs
+
+from .analysis import ROUTE_METHODS, ModuleAnalysis, call_arguments
+from .context import in_comment_or_string
+from .knowledge import Card, KnowledgeBase, Topic
+from .param_docs import ParamDoc
+from .tier2 import topics_at
+from .workspace_modules import ImportedName
+
+_WORD = re.compile(r"[A-Za-z_]\w*")
+_CHAIN_BEFORE = re.compile(r"(?:[A-Za-z_]\w*\s*\.\s*)+$")
+_KEYWORD_AFTER = re.compile(r"\s*=(?!=)")
+_DECORATOR = re.compile(r"^\s*@\s*([A-Za-z_][\w.]*)\s*\.\s*(\w+)\s*\(")
+_DEF = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)")
+_PATH_PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")
+#: How far up a call's "(" or a function's decorators are looked for.
+MAX_SCAN_LINES = 40
+
+#: Cards for names a model's class body defines rather than imports.
+_CLASS_BODY_SYMBOLS = {"model_config": "pydantic.BaseModel.model_config"}
+
+#: Parameter docs lookup: (card signature, parameter) -> parsed docs, or None when not ready.
+ParamLookup = Callable[[str, str], ParamDoc | None]
+#: Cross-module lookup: an import origin -> where it is defined.
+ImportLookup = Callable[[str], ImportedName | None]
+
+
+@attrs.frozen
+class Hover:
+    text: str
+    #: the hovered word: (line, start column, end column), in characters
+    line: int
+    start: int
+    end: int
+
+
+@attrs.frozen
+class HoverRequest:
+    lines: Sequence[str]
+    line: int
+    column: int
+    analysis: ModuleAnalysis
+    knowledge: KnowledgeBase
+    path: str
+    markdown: bool
+    param_docs: ParamLookup
+    imports: ImportLookup
+    #: installed package versions, for the "from the installed FastAPI x.y" note
+    installed: dict[str, str] = attrs.field(factory=dict)
+
+
+def hover(request: HoverRequest) -> Hover | None:
+    if not 0 <= request.line < len(request.lines):
+        return None
+    text = request.lines[request.line].rstrip("\r\n")
+    word = _word_at(text, request.column)
+    if word is None or in_comment_or_string(text[: word.start()]):
+        return None
+    chain = _chain(text, word)
+    render = _Renderer(request.markdown)
+    body = (
+        _keyword_hover(request, text, word, render)
+        or _route_hover(request, text, word, render)
+        or _symbol_hover(request, text, word, chain, render)
+    )
+    hints = topics_at(
+        text, word.start(), word.end(), request.analysis, request.path, request.knowledge.topics
+    )
+    if hints:
+        body = render.join([body, *(render.tier2(topic, alone=body is None) for topic in hints)])
+    if body is None:
+        return None
+    return Hover(body, request.line, word.start(), word.end())
+
+
+def _word_at(text: str, column: int) -> re.Match[str] | None:
+    for match in _WORD.finditer(text):
+        if match.start() <= column <= match.end():
+            return match
+        if match.start() > column:
+            break
+    return None
+
+
+def _chain(text: str, word: re.Match[str]) -> str:
+    """The dotted name ending with the hovered word: ``fa.Depends``, ``status.HTTP_200_OK``."""
+    before = _CHAIN_BEFORE.search(text[: word.start()])
+    prefix = re.sub(r"\s+", "", before.group(0)) if before else ""
+    return prefix + word.group(0)
+
+
+def _symbol(request: HoverRequest, chain: str) -> tuple[str, str] | None:
+    """(qualified symbol, instance name) for a dotted name, through imports, apps and routers."""
+    analysis = request.analysis
+    head, _, rest = chain.partition(".")
+    tail = f".{rest}" if rest else ""
+    if head in analysis.apps and head not in analysis.bindings:
+        return f"fastapi.FastAPI{tail}", head
+    if head in analysis.routers and head not in analysis.bindings:
+        return f"fastapi.APIRouter{tail}", head
+    origin = analysis.bindings.get(head)
+    if origin is None:
+        return None
+    if origin.startswith(".") or origin.split(".", 1)[0] not in _LIBRARY_ROOTS:
+        return _imported_symbol(request, origin + tail)
+    return origin + tail, ""
+
+
+_LIBRARY_ROOTS = frozenset(
+    {
+        "fastapi",
+        "starlette",
+        "pydantic",
+        "pydantic_settings",
+        "typing",
+        "typing_extensions",
+        "contextlib",
+        "sqlmodel",
+    }
+)
+
+
+def _imported_symbol(request: HoverRequest, origin: str) -> tuple[str, str] | None:
+    """An app or router defined in another module of the workspace."""
+    imported = request.imports(origin)
+    if imported is None or not imported.name:
+        return None
+    name, _, rest = imported.name.partition(".")
+    tail = f".{rest}" if rest else ""
+    if name in imported.analysis.routers:
+        return f"fastapi.APIRouter{tail}", name
+    if name in imported.analysis.apps:
+        return f"fastapi.FastAPI{tail}", name
+    return None
+
+
+def _find_card(knowledge: KnowledgeBase, symbol: str) -> Card | None:
+    """The card for a symbol, trying shorter spellings of deep import paths."""
+    parts = symbol.split(".")
+    candidates = [symbol]
+    if len(parts) > 2:
+        candidates.append(f"{parts[0]}.{parts[-1]}")
+        candidates.append(f"{parts[0]}.{parts[-2]}.{parts[-1]}")
+    # "fastapi.status.HTTP_200_OK" -> the card of "fastapi.status"
+    candidates += [".".join(parts[:end]) for end in range(len(parts) - 1, 1, -1)]
+    for candidate in candidates:
+        card = knowledge.card(candidate)
+        if card is not None:
+            return card
+    return None
+
+
+def _symbol_hover(
+    request: HoverRequest, text: str, word: re.Match[str], chain: str, render: _Renderer
+) -> str | None:
+    if word.group(0) in _CLASS_BODY_SYMBOLS and text[: word.start()].strip() == "":
+        card = request.knowledge.card(_CLASS_BODY_SYMBOLS[word.group(0)])
+        return render.card(card) if card else None
+    resolved = _symbol(request, chain)
+    if resolved is None:
+        return None
+    symbol, instance = resolved
+    card = _find_card(request.knowledge, symbol)
+    if card is None:
+        return None
+    details = _instance_details(request, instance, symbol) if instance else []
+    return render.card(card, details)
+
+
+def _instance_details(request: HoverRequest, instance: str, symbol: str) -> list[str]:
+    """What the file (or the module it comes from) says about an app or router."""
+    if symbol not in ("fastapi.APIRouter", "fastapi.FastAPI"):
+        return []
+    keywords = request.analysis.constructor_keywords.get(instance)
+    if keywords is None:
+        origin = request.analysis.bindings.get(instance)
+        imported = request.imports(origin) if origin else None
+        if imported is None:
+            return []
+        keywords = imported.analysis.constructor_keywords.get(imported.name, {})
+        where = f"`{instance}` is defined in `{imported.module.name}`"
+    else:
+        where = f"`{instance}` is defined in this file"
+    shown = [f"{name}={value}" for name, value in keywords.items() if name in _SHOWN_KEYWORDS]
+    return [where + (f": `{', '.join(shown)}`" if shown else "")]
+
+
+_SHOWN_KEYWORDS = ("prefix", "tags", "title", "version", "root_path", "dependencies")
+
+
+def _keyword_hover(
+    request: HoverRequest, text: str, word: re.Match[str], render: _Renderer
+) -> str | None:
+    """A keyword argument in a call: that parameter's own documentation."""
+    if not _KEYWORD_AFTER.match(text, word.end()):
+        return None
+    callee = _callee(request.lines, request.line, word.start())
+    if callee is None:
+        return None
+    resolved = _symbol(request, callee)
+    if resolved is None:
+        return None
+    card = _find_card(request.knowledge, resolved[0])
+    if card is None:
+        return None
+    name = word.group(0)
+    documented = request.param_docs(card.signature, name) if card.signature else None
+    if documented is not None and documented.doc:
+        package = card.signature.split(".", 1)[0] if card.signature else ""
+        version = request.installed.get(package, "")
+        return render.parameter(card, documented, f"{package} {version}".strip())
+    curated = card.params.get(name)
+    if curated is not None:
+        return render.curated_parameter(card, name, curated)
+    return render.card(card)
+
+
+def _callee(lines: Sequence[str], line: int, column: int) -> str | None:
+    """The dotted name before the unclosed "(" that contains (line, column)."""
+    depth = 0
+    current, end = line, column
+    while current >= 0 and line - current < MAX_SCAN_LINES:
+        text = lines[current].rstrip("\r\n")[:end]
+        for index in range(len(text) - 1, -1, -1):
+            char = text[index]
+            if char in ")]}":
+                depth += 1
+            elif char in "([{":
+                if depth == 0:
+                    if char != "(":
+                        return None
+                    match = re.search(r"([A-Za-z_][\w.]*)\s*$", text[:index])
+                    return match.group(1) if match else None
+                depth -= 1
+        current -= 1
+        end = None
+    return None
+
+
+def _route_hover(
+    request: HoverRequest, text: str, word: re.Match[str], render: _Renderer
+) -> str | None:
+    """A path operation: on its decorator's method, or on its function's name."""
+    decorator = _DECORATOR.match(text)
+    if decorator and decorator.group(2) == word.group(0):
+        if decorator.group(2) not in ROUTE_METHODS:
+            return None
+        start = request.line
+    else:
+        definition = _DEF.match(text)
+        if not definition or definition.group(1) != word.group(0):
+            return None
+        start = _route_decorator_above(request.lines, request.line)
+        if start is None:
+            return None
+        decorator = _DECORATOR.match(request.lines[start])
+        if decorator is None:
+            return None
+    target = decorator.group(1)
+    resolved = _symbol(request, f"{target}.{decorator.group(2)}")
+    if resolved is None:
+        return None
+    source = "".join(request.lines[start : start + MAX_SCAN_LINES])
+    open_paren = source.index("(", source.index(decorator.group(2)))
+    route = _Route.read(source, open_paren, decorator.group(2))
+    prefix = _prefix_of(request, target)
+    card = _find_card(request.knowledge, resolved[0])
+    return render.route(route, prefix, card)
+
+
+def _route_decorator_above(lines: Sequence[str], def_line: int) -> int | None:
+    current = def_line - 1
+    while current >= 0 and def_line - current < MAX_SCAN_LINES:
+        text = lines[current]
+        match = _DECORATOR.match(text)
+        if match and match.group(2) in ROUTE_METHODS:
+            return current
+        stripped = text.strip()
+        if not stripped or stripped.startswith(("@", ")", "#")) or stripped.endswith((",", "(")):
+            current -= 1
+            continue
+        return None
+    return None
+
+
+def _prefix_of(request: HoverRequest, target: str) -> str | None:
+    keywords = request.analysis.constructor_keywords.get(target)
+    if keywords is None and target in request.analysis.bindings:
+        imported = request.imports(request.analysis.bindings[target])
+        if imported is not None:
+            keywords = imported.analysis.constructor_keywords.get(imported.name)
+    prefix = (keywords or {}).get("prefix")
+    return _literal(prefix) if prefix else None
+
+
+def _literal(source: str) -> str:
+    try:
+        value = ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return source
+    return value if isinstance(value, str) else source
+
+
+@attrs.frozen
+class _Route:
+    method: str
+    path: str
+    keywords: dict[str, str]
+
+    @classmethod
+    def read(cls, source: str, open_paren: int, method: str) -> _Route:
+        positional, keywords = call_arguments(source, open_paren)
+        path = positional[0] if positional else keywords.get("path", "")
+        return cls(method=method, path=_literal(path) if path else "", keywords=keywords)
+
+
+class _Renderer:
+    """Markdown for clients that take it, clean plain text for the others."""
+
+    def __init__(self, markdown: bool) -> None:
+        self.markdown = markdown
+
+    def join(self, parts: Sequence[str | None]) -> str | None:
+        present = [part for part in parts if part]
+        separator = "\n\n---\n\n" if self.markdown else "\n\n"
+        return separator.join(present) if present else None
+
+    def _text(self, text: str) -> str:
+        if self.markdown:
+            return text
+        text = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"\1 (\2)", text)
+        return text.replace("`", "").replace("**", "")
+
+    def _code(self, code: str) -> list[str]:
+        code = code.strip("\n")
+        return [f"```python\n{code}\n```"] if self.markdown else [code]
+
+    def _heading(self, title: str, summary: str) -> str:
+        if self.markdown:
+            return f"**{title}** — {summary}"
+        return self._text(f"{title} — {summary}")
+
+    def _link(self, url: str) -> str:
+        return f"[Official documentation]({url})" if self.markdown else f"Docs: {url}"
+
+    def card(self, card: Card, details: Sequence[str] = ()) -> str:
+        parts = [self._heading(card.title, card.summary)]
+        parts += [self._text(detail) for detail in details]
+        if card.idiom.strip():
+            parts += self._code(card.idiom)
+        if card.mistake:
+            label = "**Common mistake:**" if self.markdown else "Common mistake:"
+            parts.append(f"{label} {self._text(card.mistake)}")
+        if card.since:
+            parts.append(self._text(f"Since {card.since}."))
+        parts.append(self._link(card.docs))
+        return "\n\n".join(parts)
+
+    def parameter(self, card: Card, doc: ParamDoc, origin: str) -> str:
+        default = f" = {doc.default}" if doc.default is not None else ""
+        if self.markdown:
+            head = f"**{doc.name}**: `{doc.annotation}{default}` — `{card.title}(…)`"
+            source = f"*From the installed {origin}.*"
+        else:
+            head = f"{doc.name}: {doc.annotation}{default} — {card.title}(…)"
+            source = f"From the installed {origin}."
+        return "\n\n".join([head, self._text(doc.doc), source, self._link(card.docs)])
+
+    def curated_parameter(self, card: Card, name: str, text: str) -> str:
+        head = f"**{name}** — `{card.title}(…)`" if self.markdown else f"{name} — {card.title}(…)"
+        return "\n\n".join([head, self._text(text), self._link(card.docs)])
+
+    def route(self, route: _Route, prefix: str | None, card: Card | None) -> str:
+        full_path = f"{prefix or ''}{route.path}"
+        method = route.method.upper()
+        lines = [f"**{method} {full_path}**" if self.markdown else f"{method} {full_path}"]
+        facts = []
+        if prefix:
+            facts.append(f"router prefix `{prefix}` (plus any prefix given to `include_router`)")
+        parameters = _PATH_PARAMETER.findall(full_path)
+        if parameters:
+            facts.append("path parameters: " + ", ".join(f"`{p}`" for p in parameters))
+        for keyword, label in (
+            ("response_model", "response model"),
+            ("status_code", "status code"),
+            ("dependencies", "dependencies"),
+            ("tags", "tags"),
+        ):
+            if keyword in route.keywords:
+                facts.append(f"{label}: `{route.keywords[keyword]}`")
+        bullet = "- " if self.markdown else "  "
+        lines += [bullet + self._text(fact) for fact in facts]
+        if card is not None:
+            lines += ["", self._heading(card.title, card.summary), "", self._link(card.docs)]
+        return "\n".join(lines)
+
+    def tier2(self, topic: Topic, *, alone: bool) -> str:
+        action = "the Context7 code action fetches its current documentation"
+        if alone:
+            head = self._heading(topic.title, "an advanced (Tier 2) topic")
+            first = topic.curated.strip().split("\n\n")[0].replace("\n", " ")
+            return "\n\n".join(
+                [head, self._text(first), self._text(f"Beyond the curated tier: {action}.")]
+            )
+        label = "**Advanced topic:**" if self.markdown else "Advanced topic:"
+        return f"{label} {self._text(topic.title)} — {action}."
