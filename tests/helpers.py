@@ -21,13 +21,23 @@ EDITORS = {
 _counter = itertools.count()
 
 
+def plain_text_client() -> types.ClientCapabilities:
+    """Emacs's capabilities, but taking hovers as plain text only (as some clients do)."""
+    capabilities = client_capabilities(EDITORS["emacs"])
+    capabilities.text_document.hover.content_format = [types.MarkupKind.PlainText]
+    return capabilities
+
+
 async def start_session(
     client: LanguageClient,
     editor: str,
     root: Path,
     options: dict | None = None,
 ) -> types.InitializeResult:
-    capabilities = client_capabilities(EDITORS[editor])
+    if editor == "plaintext":
+        capabilities = plain_text_client()
+    else:
+        capabilities = client_capabilities(EDITORS[editor])
     result = await client.initialize_session(
         types.InitializeParams(
             capabilities=capabilities,

@@ -103,21 +103,33 @@ def _chain(text: str, word: re.Match[str]) -> str:
     return prefix + word.group(0)
 
 
-def _symbol(request: HoverRequest, chain: str) -> tuple[str, str] | None:
-    """(qualified symbol, instance name) for a dotted name, through imports, apps and routers."""
+@attrs.frozen
+class _Resolved:
+    symbol: str
+    #: for an app or router: its variable's name, and the keywords it was created with
+    instance: str = ""
+    keywords: dict[str, str] | None = None
+    #: where the instance is defined, in words
+    where: str = ""
+
+
+def _symbol(request: HoverRequest, chain: str) -> _Resolved | None:
+    """The qualified symbol of a dotted name, through imports, apps and routers."""
     analysis = request.analysis
     head, _, rest = chain.partition(".")
     tail = f".{rest}" if rest else ""
+    here = f"`{head}` is defined in this file"
+    keywords = analysis.constructor_keywords.get(head)
     if head in analysis.apps and head not in analysis.bindings:
-        return f"fastapi.FastAPI{tail}", head
+        return _Resolved(f"fastapi.FastAPI{tail}", head, keywords, here)
     if head in analysis.routers and head not in analysis.bindings:
-        return f"fastapi.APIRouter{tail}", head
+        return _Resolved(f"fastapi.APIRouter{tail}", head, keywords, here)
     origin = analysis.bindings.get(head)
     if origin is None:
         return None
     if origin.startswith(".") or origin.split(".", 1)[0] not in _LIBRARY_ROOTS:
-        return _imported_symbol(request, origin + tail)
-    return origin + tail, ""
+        return _imported_symbol(request, head, origin + tail)
+    return _Resolved(origin + tail)
 
 
 _LIBRARY_ROOTS = frozenset(
@@ -134,17 +146,19 @@ _LIBRARY_ROOTS = frozenset(
 )
 
 
-def _imported_symbol(request: HoverRequest, origin: str) -> tuple[str, str] | None:
+def _imported_symbol(request: HoverRequest, local: str, origin: str) -> _Resolved | None:
     """An app or router defined in another module of the workspace."""
     imported = request.imports(origin)
     if imported is None or not imported.name:
         return None
     name, _, rest = imported.name.partition(".")
     tail = f".{rest}" if rest else ""
+    keywords = imported.analysis.constructor_keywords.get(name)
+    where = f"`{local}` is `{name}` of `{imported.module.name}`"
     if name in imported.analysis.routers:
-        return f"fastapi.APIRouter{tail}", name
+        return _Resolved(f"fastapi.APIRouter{tail}", name, keywords, where)
     if name in imported.analysis.apps:
-        return f"fastapi.FastAPI{tail}", name
+        return _Resolved(f"fastapi.FastAPI{tail}", name, keywords, where)
     return None
 
 
@@ -173,30 +187,19 @@ def _symbol_hover(
     resolved = _symbol(request, chain)
     if resolved is None:
         return None
-    symbol, instance = resolved
-    card = _find_card(request.knowledge, symbol)
+    card = _find_card(request.knowledge, resolved.symbol)
     if card is None:
         return None
-    details = _instance_details(request, instance, symbol) if instance else []
-    return render.card(card, details)
+    return render.card(card, _instance_details(resolved))
 
 
-def _instance_details(request: HoverRequest, instance: str, symbol: str) -> list[str]:
+def _instance_details(resolved: _Resolved) -> list[str]:
     """What the file (or the module it comes from) says about an app or router."""
-    if symbol not in ("fastapi.APIRouter", "fastapi.FastAPI"):
+    if resolved.symbol not in ("fastapi.APIRouter", "fastapi.FastAPI") or not resolved.where:
         return []
-    keywords = request.analysis.constructor_keywords.get(instance)
-    if keywords is None:
-        origin = request.analysis.bindings.get(instance)
-        imported = request.imports(origin) if origin else None
-        if imported is None:
-            return []
-        keywords = imported.analysis.constructor_keywords.get(imported.name, {})
-        where = f"`{instance}` is defined in `{imported.module.name}`"
-    else:
-        where = f"`{instance}` is defined in this file"
+    keywords = resolved.keywords or {}
     shown = [f"{name}={value}" for name, value in keywords.items() if name in _SHOWN_KEYWORDS]
-    return [where + (f": `{', '.join(shown)}`" if shown else "")]
+    return [resolved.where + (f": `{', '.join(shown)}`" if shown else "")]
 
 
 _SHOWN_KEYWORDS = ("prefix", "tags", "title", "version", "root_path", "dependencies")
@@ -214,7 +217,7 @@ def _keyword_hover(
     resolved = _symbol(request, callee)
     if resolved is None:
         return None
-    card = _find_card(request.knowledge, resolved[0])
+    card = _find_card(request.knowledge, resolved.symbol)
     if card is None:
         return None
     name = word.group(0)
@@ -277,9 +280,9 @@ def _route_hover(
     source = "".join(request.lines[start : start + MAX_SCAN_LINES])
     open_paren = source.index("(", source.index(decorator.group(2)))
     route = _Route.read(source, open_paren, decorator.group(2))
-    prefix = _prefix_of(request, target)
-    card = _find_card(request.knowledge, resolved[0])
-    return render.route(route, prefix, card)
+    prefix = (resolved.keywords or {}).get("prefix")
+    card = _find_card(request.knowledge, resolved.symbol)
+    return render.route(route, _literal(prefix) if prefix else None, card)
 
 
 def _route_decorator_above(lines: Sequence[str], def_line: int) -> int | None:
@@ -295,16 +298,6 @@ def _route_decorator_above(lines: Sequence[str], def_line: int) -> int | None:
             continue
         return None
     return None
-
-
-def _prefix_of(request: HoverRequest, target: str) -> str | None:
-    keywords = request.analysis.constructor_keywords.get(target)
-    if keywords is None and target in request.analysis.bindings:
-        imported = request.imports(request.analysis.bindings[target])
-        if imported is not None:
-            keywords = imported.analysis.constructor_keywords.get(imported.name)
-    prefix = (keywords or {}).get("prefix")
-    return _literal(prefix) if prefix else None
 
 
 def _literal(source: str) -> str:
