@@ -11,6 +11,10 @@ and the completion, in one write) to reading the last byte of its response;
 decoding the response JSON is not included. Error responses and timeouts are
 counted separately and never timed.
 
+The server under test also gets a cached Context7 lookup (``workspace/executeCommand``
+against the project's local fake Context7 API, tests/context7_server.py), and both
+servers get 200 more open files before their peak memory is read.
+
     python benchmarks/latency.py [--iterations N] [--server-cmd CMD] [--json PATH] [--check]
 
 See benchmarks/README.md for the metrics and budgets.
@@ -37,10 +41,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import make_module as generator
 from make_module import GeneratedModule, Site, make_module, utf16_len
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+# The project's fake Context7 REST API lives with the tests; the lookup phase uses it.
+sys.path.insert(0, str(REPO / "tests"))
+from context7_server import FakeContext7, running_context7  # noqa: E402
 
 COMPLETION_SITES: tuple[tuple[str, str], ...] = (
     ("module_blank", "completion: module level `ge`"),
@@ -59,7 +67,23 @@ KEYSTROKE = "keystroke + completion"
 CODE_ACTION = "codeAction: route range"
 FIRST_COMPLETION = "spawn -> first completion"
 INITIALIZE = "spawn -> initialize result"
+CONTEXT7 = "Context7 lookup (cached)"
 PEAK_RSS = "peak RSS (VmHWM)"
+WORKSPACE_FILES = 200
+PEAK_RSS_WORKSPACE = f"peak RSS, {WORKSPACE_FILES} files open"
+# Metrics the baseline has no handler for: measured on the server only.
+SERVER_ONLY = {CONTEXT7}
+
+# The cached lookup: the same query every time, answered from the disk cache after
+# one unrecorded lookup has fetched it from the fake Context7 server.
+CONTEXT7_COMMAND = "fastapiLs.context7.lookup"
+CONTEXT7_LOOKUP = {
+    "title": "WebSocket manager",
+    "query": "websocket connection manager broadcast",
+    "libraryName": "FastAPI",
+    "libraryId": "/websites/fastapi_tiangolo",
+    "package": "fastapi",
+}
 
 # Typed one character at a time, then removed with one delete-word edit, each
 # keystroke followed by a completion request as an editor's quick suggestions do.
@@ -74,6 +98,8 @@ PHASE_LIMITS = {
     "keystroke": 12.0,
     "hover": 10.0,
     "code_action": 6.0,
+    "context7": 12.0,
+    "workspace": 30.0,
 }
 
 
@@ -207,6 +233,9 @@ class Connection:
             result = [None for _ in message.get("params", {}).get("items", [])]
         elif method == "workspace/workspaceFolders":
             result = self.workspace_folders
+        elif method == "window/showDocument":
+            # The editor opened the document (a Context7 lookup's answer).
+            result = {"success": True}
         self._write(encode({"jsonrpc": "2.0", "id": message["id"], "result": result}), deadline)
 
     def send(self, data: bytes, timeout: float = 10.0) -> None:
@@ -284,10 +313,12 @@ def stderr_tail(path: Path, lines: int = 15) -> str:
 # -- LSP payloads --------------------------------------------------------------
 
 
-def initialize_params(workspace: Path, pid: int) -> dict[str, Any]:
+def initialize_params(
+    workspace: Path, pid: int, options: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Client capabilities modelled on what VS Code sends."""
     kinds = list(range(1, 26))
-    return {
+    params: dict[str, Any] = {
         "processId": pid,
         "clientInfo": {"name": "Visual Studio Code", "version": "1.96.0"},
         "locale": "en",
@@ -397,6 +428,9 @@ def initialize_params(workspace: Path, pid: int) -> dict[str, Any]:
             },
         },
     }
+    if options is not None:
+        params["initializationOptions"] = options
+    return params
 
 
 def apply_insert(text: str, site: Site) -> str:
@@ -452,6 +486,8 @@ def describe(result: Any) -> str:
         return f"{len(result['items'])} items"
     if isinstance(result, dict) and "contents" in result:
         return "hover"
+    if isinstance(result, dict) and "uri" in result:
+        return "document"
     return type(result).__name__
 
 
@@ -459,9 +495,16 @@ class Server:
     """One long-lived server under test, with its open document and its samples."""
 
     def __init__(
-        self, label: str, argv: list[str], env: dict[str, str], logs: Path, timeout: float
+        self,
+        label: str,
+        argv: list[str],
+        env: dict[str, str],
+        logs: Path,
+        timeout: float,
+        options: dict[str, Any] | None = None,
     ) -> None:
         self.label = label
+        self.options = options
         self.timeout = timeout
         self.argv = argv
         self.env = env
@@ -474,6 +517,11 @@ class Server:
         self.failure = ""
         self.typed = 0
         self.peak_rss: int | None = None
+        self.peak_rss_workspace: int | None = None
+        # The workspace phase: files opened, and its untimed requests answered / failed.
+        self.workspace_opened = 0
+        self.workspace_answered = 0
+        self.workspace_failed = 0
         self.exit_code: int | None = None
         self.spawns = 0
         self.last_stderr: Path | None = None
@@ -498,7 +546,7 @@ class Server:
         conn.workspace_folders = [{"uri": workspace.as_uri(), "name": workspace.name}]
         try:
             _, result = conn.request(
-                "initialize", initialize_params(workspace, os.getpid()), timeout
+                "initialize", initialize_params(workspace, os.getpid(), self.options), timeout
             )
             if record:
                 self.samples(INITIALIZE).values_ns.append(conn.last_arrival_ns - conn.spawned_ns)
@@ -813,6 +861,163 @@ def run_phases(servers: list[Server], module: GeneratedModule, args: Any) -> Non
     )
 
 
+def context7_request(timeout: float | None = None) -> Callable[[Server], tuple[int, Any]]:
+    """The lookup command, timed from the request to its response.
+
+    The server answers only after the client has answered its ``window/showDocument``
+    (and ``window/workDoneProgress/create``), so those round trips are in the sample.
+    """
+
+    def action(server: Server) -> tuple[int, Any]:
+        assert server.conn is not None
+        params = {"command": CONTEXT7_COMMAND, "arguments": [CONTEXT7_LOOKUP]}
+        elapsed, result = server.conn.request(
+            "workspace/executeCommand", params, timeout or server.timeout
+        )
+        if not (isinstance(result, dict) and result.get("uri")):
+            # The server answers null when the lookup failed or was cancelled.
+            raise ServerError(f"lookup answered {json.dumps(result)[:80]}")
+        return elapsed, result
+
+    return action
+
+
+def phase_context7(servers: list[Server], context7: FakeContext7, args: Any) -> dict[str, Any]:
+    """Cached lookups on the server under test only: the baseline has no such command."""
+    real = servers[1]
+    samples = real.samples(CONTEXT7)
+    first = "not run"
+    if real.alive:
+        # Unrecorded: fetches the page from the fake Context7 and fills the cache.
+        try:
+            context7_request(args.startup_timeout)(real)
+            first = "ok"
+        except (ServerError, RequestTimeout) as exc:
+            # Counted as an error: without it the measured lookups may not be cache hits.
+            first = f"{type(exc).__name__}: {exc}"
+            samples.errors += 1
+            samples.messages[f"first lookup: {first}"[:120]] += 1
+        except ServerExited as exc:
+            real.failure = f"server exited: {exc}"
+            first = real.failure
+    fetched = len(context7.requests_to("context"))
+    shown = real.conn.server_requests["window/showDocument"] if real.conn else 0
+    alternate([real], CONTEXT7, args.iterations, PHASE_LIMITS["context7"], context7_request())
+    return {
+        "base_url": context7.base_url,
+        "lookup": CONTEXT7_LOOKUP,
+        "first_lookup": first,
+        "context_requests_after_first_lookup": fetched,
+        "context_requests": len(context7.requests_to("context")),
+        "context_request_params": [request.params for request in context7.requests_to("context")],
+        "search_requests": len(context7.requests_to("search")),
+        "other_requests": len(context7.requests_to("other")),
+        "show_document_requests": (
+            real.conn.server_requests["window/showDocument"] if real.conn else 0
+        ),
+        "show_document_requests_before_measuring": shown,
+    }
+
+
+def workspace_module(index: int) -> tuple[str, dict[str, Site]]:
+    """A 300-500-line FastAPI module of its own for the workspace phase.
+
+    The usual header, then one or two resource blocks that no other file has (their
+    resource names differ file by file), then the footer. ``make_module`` alone would
+    give every small module the same text, so its building blocks are used directly.
+    """
+    lines = generator._HEADER.strip("\n").split("\n")
+    blocks: list[tuple[int, str, str]] = []
+    for block in range(2 * index, 2 * index + 1 + index % 2):
+        name, names = generator._resource(block)
+        blocks.append((len(lines), name, names))
+        lines.extend(generator._block(block))
+    includes = "\n".join(f"app.include_router({name}_router)" for _, name, _ in blocks)
+    footer = generator._FOOTER.substitute(includes=includes).strip("\n").split("\n")
+    lines.extend(generator._with_gap(footer))
+    start, name, names = blocks[0]
+    return "\n".join(lines) + "\n", generator._sites(lines, start, name, names)
+
+
+def phase_workspace(servers: list[Server], workspace: Path) -> dict[str, Any]:
+    """Open WORKSPACE_FILES more modules on both servers, for the peak-memory reading.
+
+    Each file is written into the workspace folder, opened with didOpen, and then gets
+    one completion (after ``response_model=``) and one hover (on ``Depends``), untimed:
+    the work a visit to the file causes, and a sync point so the reading comes after
+    the server has handled the didOpen.
+    """
+    folder = workspace / "services"
+    folder.mkdir()
+    (folder / "__init__.py").write_text("", encoding="utf-8")
+    files: list[tuple[str, str, dict[str, Site]]] = []
+    for index in range(WORKSPACE_FILES):
+        text, sites = workspace_module(index)
+        path = folder / f"service_{index:03d}.py"
+        path.write_text(text, encoding="utf-8")
+        files.append((path.as_uri(), text, sites))
+
+    started = time.perf_counter()
+    truncated = False
+    for number, (uri, text, sites) in enumerate(files):
+        if time.perf_counter() - started > PHASE_LIMITS["workspace"]:
+            truncated = True
+            break
+        completion_at, hover_at = sites["response_model_value"], sites["hover_depends"]
+        requests = [
+            (
+                "textDocument/completion",
+                {
+                    "textDocument": {"uri": uri},
+                    "position": {"line": completion_at.line, "character": completion_at.character},
+                    "context": {"triggerKind": 1},
+                },
+            ),
+            (
+                "textDocument/hover",
+                {
+                    "textDocument": {"uri": uri},
+                    "position": {"line": hover_at.line, "character": hover_at.character},
+                },
+            ),
+        ]
+        document = {"uri": uri, "languageId": "python", "version": 1, "text": text}
+        for server in servers if number % 2 == 0 else servers[::-1]:
+            if not server.alive:
+                continue
+            assert server.conn is not None
+            try:
+                server.conn.notify("textDocument/didOpen", {"textDocument": document})
+                server.workspace_opened += 1
+                for method, params in requests:
+                    try:
+                        server.conn.request(method, params, server.timeout)
+                        server.workspace_answered += 1
+                    except (ServerError, RequestTimeout):
+                        server.workspace_failed += 1
+            except RequestTimeout:
+                server.workspace_failed += 1
+            except ServerExited as exc:
+                server.failure = f"server exited: {exc}"
+    line_counts = [text.count("\n") for _, text, _ in files]
+    return {
+        "files": WORKSPACE_FILES,
+        "lines_min": min(line_counts),
+        "lines_max": max(line_counts),
+        "lines_total": sum(line_counts),
+        "truncated_by_time_limit": truncated,
+        "seconds": round(time.perf_counter() - started, 2),
+        **{
+            server.label: {
+                "opened": server.workspace_opened,
+                "requests_answered": server.workspace_answered,
+                "requests_failed": server.workspace_failed,
+            }
+            for server in servers
+        },
+    }
+
+
 # -- report --------------------------------------------------------------------
 
 
@@ -832,6 +1037,7 @@ BUDGETS: dict[str, Budget] = {
     KEYSTROKE: Budget("p95 <= 1.5x base", max_ratio=1.5),
     **{metric: Budget("p95 <= 5 ms", max_ms=5.0) for _, metric in HOVER_SITES},
     CODE_ACTION: Budget("p95 <= 5 ms", max_ms=5.0),
+    CONTEXT7: Budget("p95 <= 20 ms", max_ms=20.0),
     FIRST_COMPLETION: Budget("median <= 1000 ms", max_ms=1000.0, statistic="p50_ms"),
 }
 RSS_BUDGET_MB = 100.0
@@ -865,7 +1071,28 @@ def fmt(value: float | None) -> str:
     return f"{value:.0f}" if value >= 100 else f"{value:.2f}"
 
 
-def build_report(servers: list[Server], module: GeneratedModule, args: Any) -> dict[str, Any]:
+def rss_row(baseline: int | None, server: int | None, notes: list[str]) -> dict[str, Any]:
+    if server is None:
+        notes.insert(0, "not measured")
+    elif server / 2**20 > RSS_BUDGET_MB:
+        notes.insert(0, f"{server / 2**20:.1f} MB > {RSS_BUDGET_MB:g} MB")
+    return {
+        "baseline_bytes": baseline,
+        "server_bytes": server,
+        "ratio": server / baseline if server and baseline else None,
+        "budget": f"<= {RSS_BUDGET_MB:g} MB",
+        "status": "FAIL" if notes else "PASS",
+        "notes": notes,
+    }
+
+
+def build_report(
+    servers: list[Server],
+    module: GeneratedModule,
+    args: Any,
+    context7: dict[str, Any],
+    workspace: dict[str, Any],
+) -> dict[str, Any]:
     baseline, real = servers
     order = [
         *(m for _, m in COMPLETION_SITES),
@@ -873,6 +1100,7 @@ def build_report(servers: list[Server], module: GeneratedModule, args: Any) -> d
         KEYSTROKE,
         *(m for _, m in HOVER_SITES),
         CODE_ACTION,
+        CONTEXT7,
         FIRST_COMPLETION,
         INITIALIZE,
     ]
@@ -894,19 +1122,31 @@ def build_report(servers: list[Server], module: GeneratedModule, args: Any) -> d
             "notes": notes,
         }
 
-    rss = {server.label: server.peak_rss for server in servers}
-    rss_notes = []
-    if real.peak_rss is None:
-        rss_notes.append("not measured")
-    elif real.peak_rss / 2**20 > RSS_BUDGET_MB:
-        rss_notes.append(f"{real.peak_rss / 2**20:.1f} MB > {RSS_BUDGET_MB:g} MB")
-    metrics[PEAK_RSS] = {
-        "baseline_bytes": rss["baseline"],
-        "server_bytes": rss["server"],
-        "ratio": rss["server"] / rss["baseline"] if rss["server"] and rss["baseline"] else None,
-        "budget": f"<= {RSS_BUDGET_MB:g} MB",
-        "status": "FAIL" if rss_notes else "PASS",
-        "notes": rss_notes,
+    # Every measured lookup must have been a cache hit: the only request Context7 saw
+    # is the unrecorded first lookup's.
+    row = metrics[CONTEXT7]
+    if context7.get("context_requests") != 1:
+        row["notes"].append(
+            f"{context7.get('context_requests')} /v2/context requests, expected exactly 1"
+        )
+        row["status"] = "FAIL"
+
+    metrics[PEAK_RSS] = rss_row(baseline.peak_rss, real.peak_rss, [])
+    workspace_notes = []
+    opened = workspace.get("server", {}).get("opened", 0)
+    failed = workspace.get("server", {}).get("requests_failed", 0)
+    if opened < WORKSPACE_FILES:
+        workspace_notes.append(f"only {opened} of {WORKSPACE_FILES} files opened")
+    if failed:
+        workspace_notes.append(f"{failed} of its untimed requests failed")
+    metrics[PEAK_RSS_WORKSPACE] = rss_row(
+        baseline.peak_rss_workspace, real.peak_rss_workspace, workspace_notes
+    )
+    metrics[PEAK_RSS_WORKSPACE]["opened"] = {
+        server.label: server.workspace_opened for server in servers
+    }
+    metrics[PEAK_RSS_WORKSPACE]["failed"] = {
+        server.label: server.workspace_failed for server in servers
     }
     return {
         "meta": {
@@ -917,8 +1157,11 @@ def build_report(servers: list[Server], module: GeneratedModule, args: Any) -> d
             "iterations": args.iterations,
             "warmup": args.warmup,
             "startup_runs": args.startup_runs,
+            "workspace_files": WORKSPACE_FILES,
             "phase_time_limits_s": PHASE_LIMITS,
         },
+        "context7": context7,
+        "workspace": workspace,
         "servers": {
             server.label: {
                 "argv": server.argv,
@@ -960,13 +1203,17 @@ def print_report(report: dict[str, Any]) -> None:
     )
     print("\n" + header + "\n" + "-" * len(header))
     for metric, row in report["metrics"].items():
-        if metric == PEAK_RSS:
+        if "server_bytes" in row:
             base, mine = row["baseline_bytes"], row["server_bytes"]
             base_text = f"{base / 2**20:.1f} MB" if base else "-"
             mine_text = f"{mine / 2**20:.1f} MB" if mine else "-"
             ratio = f"{row['ratio']:.2f}x" if row["ratio"] else "-"
+            count = errors = ""
+            if "opened" in row:
+                count = str(row["opened"]["server"])
+                errors = f"{row['failed']['baseline']}/{row['failed']['server']}"
             print(
-                f"{metric:<38} {base_text:>16} {mine_text:>18} {ratio:>6} {'':>4} {'':>5}"
+                f"{metric:<38} {base_text:>16} {mine_text:>18} {ratio:>6} {count:>4} {errors:>5}"
                 f" {'':>14}  {row['budget']:<28} {row['status']}"
             )
             continue
@@ -975,6 +1222,9 @@ def print_report(report: dict[str, Any]) -> None:
         mine_text = f"{fmt(mine['p50_ms'])} / {fmt(mine['p95_ms'])}"
         ratio = f"{row['p95_ratio']:.2f}x" if row["p95_ratio"] is not None else "-"
         errors = f"{base['errors'] + base['timeouts']}/{mine['errors'] + mine['timeouts']}"
+        if metric in SERVER_ONLY:
+            base_text = "-"
+            errors = f"-/{mine['errors'] + mine['timeouts']}"
         count = f"{mine['n']}" + ("*" if mine["truncated_by_time_limit"] else "")
         print(
             f"{metric:<38} {base_text:>16} {mine_text:>18} {ratio:>6} {count:>4} {errors:>5}"
@@ -987,6 +1237,27 @@ def print_report(report: dict[str, Any]) -> None:
         messages = row["server"]["error_messages"] if "server" in row else {}
         for message, times in messages.items():
             print(f"    server error x{times}: {message}")
+    context7 = report["context7"]
+    if context7:
+        print(
+            f"  Context7 (fake API at {context7['base_url']}): first lookup"
+            f" {context7['first_lookup']}; /v2/context requests:"
+            f" {context7['context_requests']} (expected exactly 1, the unrecorded first"
+            f" lookup), /v2/libs/search: {context7['search_requests']};"
+            f" window/showDocument answered: {context7['show_document_requests']}"
+        )
+    workspace = report["workspace"]
+    if workspace:
+        print(
+            f"  workspace: {workspace['files']} files of {workspace['lines_min']}-"
+            f"{workspace['lines_max']} lines ({workspace['lines_total']} in all),"
+            f" {workspace['seconds']:g} s; answered/failed requests: "
+            + ", ".join(
+                f"{label} {workspace[label]['requests_answered']}/"
+                f"{workspace[label]['requests_failed']}"
+                for label in ("baseline", "server")
+            )
+        )
     print(
         "  ratio = server p95 / baseline p95; err = baseline/server errors+timeouts;"
         " * = stopped by the phase time limit"
@@ -1029,7 +1300,10 @@ def main(argv: list[str] | None = None) -> int:
         part for part in (str(REPO / "server"), env.get("PYTHONPATH", "")) if part
     )
 
-    with tempfile.TemporaryDirectory(prefix="fastapi-ls-bench-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="fastapi-ls-bench-") as tmp,
+        running_context7() as fake_context7,
+    ):
         root = Path(tmp)
         workspace, logs = root / "workspace", root / "logs"
         workspace.mkdir()
@@ -1037,11 +1311,22 @@ def main(argv: list[str] | None = None) -> int:
         main_py = workspace / "main.py"
         main_py.write_text(module.text, encoding="utf-8")
         uri = main_py.as_uri()
+        # The server under test talks to the local fake Context7 and caches in the
+        # temporary directory; the baseline gets no options.
+        options = {
+            "context7": {
+                "baseUrl": fake_context7.base_url,
+                "timeout": 5,
+                "cacheDir": str(root / "context7-cache"),
+            }
+        }
 
         servers = [
             Server("baseline", shlex.split(args.baseline_cmd), env, logs, args.timeout),
-            Server("server", shlex.split(args.server_cmd), env, logs, args.timeout),
+            Server("server", shlex.split(args.server_cmd), env, logs, args.timeout, options),
         ]
+        context7: dict[str, Any] = {}
+        workspace_info: dict[str, Any] = {}
 
         print(f"startup: {args.startup_runs} spawns per server ...", file=sys.stderr)
         phase_startup(servers, module, workspace, uri, args)
@@ -1051,15 +1336,22 @@ def main(argv: list[str] | None = None) -> int:
             server.start(workspace, uri, module.text, args.startup_timeout)
         try:
             run_phases(servers, module, args)
+            print("Context7: cached lookups ...", file=sys.stderr)
+            context7 = phase_context7(servers, fake_context7, args)
             for server in servers:
                 if server.conn is not None:
                     server.peak_rss = server.conn.peak_rss_bytes()
+            print(f"workspace: opening {WORKSPACE_FILES} more files ...", file=sys.stderr)
+            workspace_info = phase_workspace(servers, workspace)
+            for server in servers:
+                if server.conn is not None:
+                    server.peak_rss_workspace = server.conn.peak_rss_bytes()
         finally:
             for server in servers:
                 if server.conn is not None:
                     server.exit_code = server.conn.close()
 
-        report = build_report(servers, module, args)
+        report = build_report(servers, module, args, context7, workspace_info)
         for server in servers:
             if server.failure and server.last_stderr is not None:
                 print(f"\n{server.label} stderr (tail):\n{stderr_tail(server.last_stderr)}")

@@ -441,3 +441,68 @@ async def test_the_key_is_never_shown(client, emacs, workspace):
             assert API_KEY not in document.read_text(encoding="utf-8", errors="replace")
     for log in ("vscode.log", "emacs.log"):
         assert API_KEY not in (LOG_DIR / log).read_text(encoding="utf-8")
+
+
+async def lookup_document(client: LanguageClient, lookup: dict) -> str:
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=COMMAND, arguments=[lookup])
+    )
+    return Path(result["path"]).read_text(encoding="utf-8")
+
+
+async def test_docs_are_pinned_to_the_installed_version(client, context7):
+    for attempt in range(50):  # the installed versions are read in the background
+        context7.reset()
+        document = await lookup_document(
+            client, {"title": "Pinned", "query": f"pinned version {attempt}", "package": "fastapi"}
+        )
+        if "(the installed version)" in document:
+            break
+        await asyncio.sleep(0.1)
+    import fastapi
+
+    assert f"- Version: `{fastapi.__version__}` (the installed version)" in document
+    (request,) = context7.requests_to("context")
+    assert request.params["libraryId"] == f"/websites/fastapi_tiangolo/{fastapi.__version__}"
+
+
+async def test_a_library_without_a_pinned_id_is_resolved_and_an_unindexed_version_said(
+    client, context7
+):
+    import pydantic
+
+    context7.reset()
+    document = await lookup_document(
+        client,
+        {
+            "title": "Resolved",
+            "query": "field validators",
+            "libraryName": "Pydantic",
+            "package": "pydantic",
+        },
+    )
+    assert context7.requests_to("search"), "the library was resolved through search"
+    assert "- Library: `/pydantic/pydantic` (Pydantic)" in document
+    assert f"has not indexed version {pydantic.__version__}" in document
+
+
+@pytest.mark.parametrize(
+    ("failure", "expected"),
+    [
+        ("status-503", "unavailable"),
+        ("garbage", "cannot be used"),
+        ("drop", "could not be reached"),
+    ],
+)
+async def test_server_side_failures_are_explained(client, context7, failure, expected):
+    context7.reset()
+    if failure.startswith("status-"):
+        context7.fail_next(int(failure.split("-")[1]), error="internal_error", times=None)
+    else:
+        context7.misbehave_next(failure, times=None)
+    document = await lookup_document(
+        client, {"title": failure, "query": f"failure {failure}", "package": "fastapi"}
+    )
+    missing = document.split("**Fresh docs are missing:**")[1].split("\n")[0]
+    assert expected in missing.lower(), missing
+    context7.reset()

@@ -19,10 +19,12 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import httpx
+
+if TYPE_CHECKING:
+    import httpx
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +154,10 @@ class Context7Client:
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
         # Redirects are part of the API (301 + redirectUrl in the body), handled below.
+        # httpx is imported with the first client: it weighs ~10 MB that a session without
+        # lookups does not need.
+        import httpx
+
         self._http = httpx.AsyncClient(headers=headers, timeout=timeout, follow_redirects=False)
 
     async def close(self) -> None:
@@ -289,6 +295,8 @@ class Context7Client:
         return await self._attempt(url, params)
 
     async def _attempt(self, url: str, params: dict[str, str]) -> _Answer:
+        import httpx
+
         try:
             return await asyncio.wait_for(self._get_once(url, params), self._timeout)
         except (httpx.TimeoutException, asyncio.TimeoutError) as error:

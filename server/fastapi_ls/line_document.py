@@ -3,7 +3,8 @@
 pygls rebuilds a document's whole text on every incremental change (a Python loop over all of
 its lines, then a split of the result); on a 5,000-line module that is most of what a
 keystroke costs.  Here the lines are what is kept up to date, and the text is joined only
-when something asks for it (the analysis after a pause in typing).
+when something asks for it (the analysis after a pause in typing), without keeping a second
+copy of every open file.
 """
 
 from __future__ import annotations
@@ -15,31 +16,30 @@ from .positions import apply_change, document_lines
 
 
 class LineDocument(TextDocument):
+    """Once its lines exist they are the only copy: the text is joined from them on demand."""
+
     _lines: list[str] | None = None
-    _text_is_stale = False
 
     @property
     def source(self) -> str:
-        if self._text_is_stale and self._lines is not None:
-            self._source = "".join(self._lines)
-            self._text_is_stale = False
+        if self._lines is not None:
+            return "".join(self._lines)
         return super().source
 
     @property
     def lines(self) -> list[str]:
         """The lines with their endings; the last is empty when the text ends with a newline."""
         if self._lines is None:
-            self._lines = document_lines(self.source)
+            self._lines = document_lines(super().source)
+            self._source = None
         return self._lines
 
     def _apply_incremental_change(self, change: types.TextDocumentContentChangePartial) -> None:
         apply_change(self.lines, change, self.position_codec)
-        self._text_is_stale = True
 
     def _apply_full_change(self, change: types.TextDocumentContentChangeEvent) -> None:
         self._source = change.text
         self._lines = None
-        self._text_is_stale = False
 
 
 class LineWorkspace(Workspace):

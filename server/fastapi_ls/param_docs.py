@@ -59,38 +59,55 @@ class ParamDocs:
         return None
 
     def prepare(self, signatures: Sequence[str], version: str, sys_path: Sequence[str]) -> None:
-        """Parse these signatures in the background (each once)."""
-        for signature in signatures:
-            key = (signature, version)
-            with self._lock:
-                if key in self._parsed or key in self._pending:
-                    continue
-                self._pending.add(key)
-            self._executor.submit(self._parse, key, list(sys_path))
+        """Parse these signatures in the background (each once, each source file once)."""
+        keys = []
+        with self._lock:
+            for signature in dict.fromkeys(signatures):
+                key = (signature, version)
+                if key not in self._parsed and key not in self._pending:
+                    self._pending.add(key)
+                    keys.append(key)
+        if keys:
+            self._executor.submit(self._parse, keys, list(sys_path))
 
     def wait(self) -> None:
         """Block until everything asked for is parsed (for tests and benchmarks)."""
         self._executor.submit(lambda: None).result()
 
-    def _parse(self, key: _Key, sys_path: list[str]) -> None:
-        signature, _ = key
-        try:
-            docs = read_signature(signature, sys_path)
-        except Exception:
-            log.exception("reading the parameter docs of %s failed", signature)
-            docs = None
-        with self._lock:
-            self._parsed[key] = docs
-            self._pending.discard(key)
+    def _parse(self, keys: list[_Key], sys_path: list[str]) -> None:
+        trees: dict[str, ast.Module | None] = {}
+        for key in sorted(keys):
+            signature, _ = key
+            try:
+                docs = read_signature(signature, sys_path, trees)
+            except Exception:
+                log.exception("reading the parameter docs of %s failed", signature)
+                docs = None
+            with self._lock:
+                self._parsed[key] = docs
+                self._pending.discard(key)
 
 
-def read_signature(signature: str, sys_path: Sequence[str]) -> dict[str, ParamDoc] | None:
-    """Parameter docs of ``module:Qualified.name`` in the first matching source on sys_path."""
+def read_signature(
+    signature: str,
+    sys_path: Sequence[str],
+    trees: dict[str, ast.Module | None] | None = None,
+) -> dict[str, ParamDoc] | None:
+    """Parameter docs of ``module:Qualified.name`` in the first matching source on sys_path.
+
+    ``trees`` keeps parsed modules between calls, so several signatures of one file cost one
+    parse.
+    """
+    trees = {} if trees is None else trees
     module, _, qualified = signature.partition(":")
-    path = find_module(module, sys_path)
-    if path is None:
+    if module not in trees:
+        path = find_module(module, sys_path)
+        trees[module] = (
+            ast.parse(path.read_text(encoding="utf-8"), filename=str(path)) if path else None
+        )
+    tree = trees[module]
+    if tree is None:
         return None
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     function = _find(tree, qualified.split("."))
     if function is None:
         return None
