@@ -337,3 +337,26 @@ async def test_unknown_document(client, workspace):
         )
     )
     assert result is None
+
+
+async def test_routes_under_a_prefixed_router_do_not_repeat_the_prefix(client, workspace):
+    marked = ROUTER_MODULE.replace("|", "get|")
+    text, items = await complete_at(client, workspace / "prefixed.py", marked)
+    item = next(i for i in items if i.data["snippet"] == "route-get-item")
+    result = snippet_syntax.to_plain_text(apply_item(text, item, client.position_encoding))
+    assert '@router.get("/{item_id}"' in result
+
+
+async def test_app_routes_get_the_models_collection(client, workspace):
+    marked = APP_MODULE.replace("|", "\n\nget|")
+    text, items = await complete_at(client, workspace / "collection.py", marked)
+    item = next(i for i in items if i.data["snippet"] == "route-get-item")
+    result = snippet_syntax.to_plain_text(apply_item(text, item, client.position_encoding))
+    assert '@app.get("/items/{item_id}"' in result
+
+
+async def test_the_closest_prefix_sorts_first(client, workspace):
+    marked = APP_MODULE.replace("    id: int\n|", "    id: int\n    valid|")
+    _text, items = await complete_at(client, workspace / "closest.py", marked)
+    best = min(items, key=lambda item: item.sort_text)
+    assert best.data["snippet"] == "model-field-validator"

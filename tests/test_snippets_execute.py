@@ -68,6 +68,8 @@ VARIABLE_REQUIRES = {
     "create_model": "model",
     "response_model": "model",
 }
+#: Variables the server derives from the others; they require nothing of the file.
+DERIVED_VARIABLES = frozenset({"collection"})
 
 # --------------------------------------------------------------------------------------------
 # Preludes: what a user's file has when a snippet "requires" it.
@@ -1117,7 +1119,8 @@ def test_snippet_data_is_well_formed(snippet_id):
         assert isinstance(node, ast.Import | ast.ImportFrom)
 
     assert set(snippet.requires) <= ALLOWED_REQUIRES
-    implied = {VARIABLE_REQUIRES[v] for v in snippet_syntax.variables_in(snippet.body)}
+    used = snippet_syntax.variables_in(snippet.body) - DERIVED_VARIABLES
+    implied = {VARIABLE_REQUIRES[v] for v in used}
     assert set(snippet.requires) == implied, "requires must match the variables used"
 
     if "empty" in snippet.contexts:

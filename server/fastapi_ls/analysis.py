@@ -283,6 +283,7 @@ DEFAULT_VARIABLES: dict[str, str] = {
     "model": "Item",
     "create_model": "ItemCreate",
     "response_model": "Item",
+    "collection": "/items",
 }
 
 _CREATE_SUFFIXES = ("Create", "In", "Input")
@@ -323,7 +324,21 @@ def snippet_variables(analysis: ModuleAnalysis) -> dict[str, str]:
     for model in plain_models:
         if model.endswith(_RESPONSE_SUFFIXES):
             values["response_model"] = model
+    values["collection"] = _collection(analysis, values)
     return values
+
+
+_MODEL_ROLE = re.compile(r"(Create|Update|In|Input|Public|Read|Out|Output|Response|Base)$")
+
+
+def _collection(analysis: ModuleAnalysis, values: dict[str, str]) -> str:
+    """The routes' path: "" under a router that has a prefix, else the model's plural."""
+    if "prefix" in analysis.constructor_keywords.get(values["target"], {}):
+        return ""
+    noun = _MODEL_ROLE.sub("", values["model"]) or "Item"
+    words = re.sub(r"(?<!^)(?=[A-Z])", "-", noun).lower()
+    plural = words + ("es" if words.endswith(("s", "x", "ch", "sh")) else "s")
+    return f"/{plural}"
 
 
 def _is_imported(analysis: ModuleAnalysis, name: str) -> bool:

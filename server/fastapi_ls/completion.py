@@ -178,7 +178,7 @@ def _snippet_item(
         filter_text = label = plain.split("\n", 1)[0]
         if not label.lower().startswith(context.typed.lower()):
             return None
-        score = 0
+        score = "000"
     else:
         match = _best_prefix(snippet, context.typed)
         if match is None:
@@ -217,21 +217,28 @@ def _expand(body: str, values: tuple[tuple[str, str], ...]) -> tuple[str, str]:
     return filled, snippet_syntax.to_plain_text(filled)
 
 
-def _best_prefix(snippet: Snippet, typed: str) -> tuple[str, int] | None:
-    """The prefix that matches what was typed, and a score (0 best)."""
+def _best_prefix(snippet: Snippet, typed: str) -> tuple[str, str] | None:
+    """The prefix that matches what was typed, and its sort key (smaller is better).
+
+    Exact matches first, then prefixes starting with the typed text (the closest in length
+    first), then fuzzy matches that share the first letter.
+    """
     if not typed:
-        return snippet.prefixes[0], 2
+        return snippet.prefixes[0], "200"
     wanted = typed.lower()
+    matches = []
     for prefix in snippet.prefixes:
-        if prefix.lower() == wanted:
-            return prefix, 0
-    for prefix in snippet.prefixes:
-        if prefix.lower().startswith(wanted):
-            return prefix, 1
-    for prefix in snippet.prefixes:
-        if _is_subsequence(wanted, prefix.lower()) and prefix[0].lower() == wanted[0]:
-            return prefix, 3
-    return None
+        candidate = prefix.lower()
+        if candidate == wanted:
+            matches.append((0, 0, prefix))
+        elif candidate.startswith(wanted):
+            matches.append((1, len(candidate) - len(wanted), prefix))
+        elif candidate[0] == wanted[0] and _is_subsequence(wanted, candidate):
+            matches.append((3, len(candidate) - len(wanted), prefix))
+    if not matches:
+        return None
+    score, distance, prefix = min(matches)
+    return prefix, f"{score}{min(distance, 99):02d}"
 
 
 def _is_subsequence(needle: str, haystack: str) -> bool:

@@ -46,6 +46,7 @@ VARIABLES = frozenset(
         "model",
         "create_model",
         "response_model",
+        "collection",  # the path of the model's collection ("/items"); "" under a prefixed router
     }
 )
 
