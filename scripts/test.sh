@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run every test from a fresh clone: creates .venv, installs the package with its test
-# dependencies, then runs the linters and the pytest suite.
+# dependencies and the editors the end-to-end tests drive, then runs the linters and pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +10,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[test]"
+bash scripts/install-editors.sh
 
 echo "== ruff"
 .venv/bin/ruff check server tests benchmarks examples/demo.py
