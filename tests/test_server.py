@@ -165,3 +165,16 @@ async def test_tcp_transport_and_log_file(tmp_path):
         stdout, _ = process.communicate(timeout=10)
     assert stdout == b"", "nothing but the protocol may reach stdout"
     assert "Starting TCP server" in log_file.read_text()
+
+
+async def test_status_request(client):
+    for _ in range(100):
+        answer = await client.protocol.send_request_async("fastapiLs/status", {})
+        status = answer._asdict()  # pygls reads an unknown method's result as a named tuple
+        if status["environmentReady"]:
+            break
+        await asyncio.sleep(0.1)
+    assert status["serverVersion"] == fastapi_ls.__version__
+    assert status["fastapi"] == "0.90.0", "the interpreter given in the settings was inspected"
+    assert status["pydantic"] == "1.10.13"
+    assert status["context7"] == "online"

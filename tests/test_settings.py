@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi_ls.settings import Settings, parse
+from fastapi_ls.settings import Settings, merged, parse
 
 
 def test_defaults():
@@ -40,3 +40,14 @@ def test_wrong_shapes():
 
 def test_unknown_keys_are_ignored():
     assert parse({"future": 1, "snippets": {"other": True}}) == (Settings(), [])
+
+
+def test_pulled_settings_lie_over_the_initialization_options():
+    initial = {"interpreter": "/venv/bin/python", "snippets": {"enabled": True, "exclude": ["a"]}}
+    pulled = {"snippets": {"enabled": False}, "context7": {"offline": True}}
+    settings, _ = parse(merged(initial, pulled))
+    assert settings.interpreter == "/venv/bin/python"
+    assert settings.snippets.enabled is False
+    assert settings.snippets.exclude == ["a"]
+    assert settings.context7.offline is True
+    assert merged(None, {"a": 1}) == {"a": 1} and merged({"a": 1}, None) == {"a": 1}

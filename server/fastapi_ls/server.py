@@ -51,6 +51,7 @@ class FastApiLanguageServer(LanguageServer):
         self.documents = DocumentStore(self.workspace_roots, self.fetch_document)
         self.environment: environment.EnvironmentInfo | None = None
         self.pending_problems: list[str] = []
+        self.initialization_options: Any = None
         self._docs: tuple[settings.Context7Settings, DocsService] | None = None
         self.param_docs = ParamDocs()
         self.hover_markdown = True
@@ -113,7 +114,12 @@ class FastApiLanguageServer(LanguageServer):
         return completion.Versions(fastapi=found.get("fastapi"), pydantic=found.get("pydantic"))
 
     def apply_settings(self, raw: Any) -> None:
-        parsed, problems = settings.parse(raw)
+        """Settings pulled from the client, over those given at initialization.
+
+        An editor that passes some values only in ``initializationOptions`` (the VS Code
+        extension passes the interpreter it found) keeps them when other settings change.
+        """
+        parsed, problems = settings.parse(settings.merged(self.initialization_options, raw))
         interpreter_changed = parsed.interpreter != self.settings.interpreter
         self.settings = parsed
         for problem in problems:
@@ -191,6 +197,7 @@ def initialize(ls: FastApiLanguageServer, params: types.InitializeParams) -> Non
     text_document = params.capabilities.text_document
     formats = text_document.hover.content_format if text_document and text_document.hover else None
     ls.hover_markdown = types.MarkupKind.Markdown in (formats or [])
+    ls.initialization_options = params.initialization_options
     parsed, problems = settings.parse(params.initialization_options)
     ls.settings = parsed
     ls.pending_problems = problems
@@ -517,3 +524,26 @@ def hover_card(ls: FastApiLanguageServer, params: types.HoverParams) -> types.Ho
             end=to_client(lines, codec, found.line, found.end),
         ),
     )
+
+
+STATUS_REQUEST = "fastapiLs/status"
+
+
+@server.feature(STATUS_REQUEST)
+def status(ls: FastApiLanguageServer, params: Any) -> dict[str, Any]:
+    """What the server found, for an editor's status bar: versions, interpreter, Context7 mode."""
+    info = ls.environment
+    context7 = ls.settings.context7
+    mode = "disabled" if not context7.enabled else "offline" if context7.offline else "online"
+    return {
+        "serverVersion": __version__,
+        "interpreter": info.interpreter if info else None,
+        "environmentReady": info is not None,
+        "environmentError": info.error if info else None,
+        "fastapi": str(info.versions["fastapi"]) if info and "fastapi" in info.versions else None,
+        "pydantic": str(info.versions["pydantic"])
+        if info and "pydantic" in info.versions
+        else None,
+        "context7": mode,
+        "cacheDir": str(ls.cache_root),
+    }

@@ -78,6 +78,16 @@ def parse(raw: Any) -> tuple[Settings, list[str]]:
     return settings, problems
 
 
+def merged(base: Any, override: Any) -> Any:
+    """``override`` laid over ``base``, object by object (either may be missing or not a dict)."""
+    if not isinstance(base, dict) or not isinstance(override, dict):
+        return override if override is not None else base
+    result = dict(base)
+    for key, value in override.items():
+        result[key] = merged(base.get(key), value)
+    return result
+
+
 def _structure_leniently(cls: type, raw: Any, path: str, problems: list[str]) -> Any:
     if raw is None:
         return cls()
