@@ -1,0 +1,65 @@
+"""The README's editor recipes for Helix and Zed are data: parse them so they cannot rot.
+
+Neither editor can be installed here, so these tests check what can be checked: the snippets
+parse as the editors' own formats, name the server's real command, and attach it to Python.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def code_block(section: str, language: str) -> str:
+    """The first ``language`` code block under the README heading that starts with ``section``."""
+    start = README.index(f"### {section}")
+    following = README[start:]
+    match = re.search(rf"```{language}\n(.*?)```", following, re.DOTALL)
+    assert match, f"no {language} block in the {section} section"
+    next_heading = re.search(r"\n##+ ", following[4:])
+    assert next_heading is None or match.start() < next_heading.start() + 4
+    return match.group(1)
+
+
+def console_script() -> str:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (name,) = project["project"]["scripts"]
+    return name
+
+
+def test_helix_recipe():
+    config = tomllib.loads(code_block("Helix", "toml"))
+    server = config["language-server"]["fastapi-ls"]
+    assert server["command"] == console_script()
+    (python,) = [language for language in config["language"] if language["name"] == "python"]
+    assert "fastapi-ls" in python["language-servers"]
+    assert python["language-servers"][0] != "fastapi-ls", "the type checker stays first"
+
+
+def test_zed_recipe():
+    config = json.loads(code_block("Zed", "json"))
+    binary = config["lsp"]["fastapi-ls"]["binary"]
+    assert binary["path"] == console_script()
+    assert binary["arguments"] == []
+    options = config["lsp"]["fastapi-ls"]["initialization_options"]
+    assert options["snippets"]["enabled"] is True
+    assert "fastapi-ls" in config["languages"]["Python"]["language_servers"]
+
+
+def test_the_command_the_recipes_name_runs():
+    command = shutil.which(console_script(), path=str(Path(sys.executable).parent))
+    assert command, "the console script is installed next to the interpreter"
+    output = subprocess.run([command, "--version"], capture_output=True, text=True, check=True)
+    assert output.stdout.startswith("fastapi-ls ")
