@@ -542,3 +542,24 @@ def running_context7(**options: Any) -> Iterator[FakeContext7]:
         yield server
     finally:
         server.stop()
+
+
+def main() -> None:
+    """Serve the fake API until interrupted, for editors driven by other test programs.
+
+    Prints the base URL on the first line of stdout, then one line per request received.
+    """
+    import time
+
+    with running_context7() as server:
+        print(server.base_url, flush=True)
+        seen = 0
+        while True:
+            time.sleep(0.2)
+            for request in server.requests[seen:]:
+                print(f"{request.endpoint} {request.params}", flush=True)
+            seen = len(server.requests)
+
+
+if __name__ == "__main__":
+    main()
