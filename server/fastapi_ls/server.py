@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -328,6 +329,10 @@ def code_actions(
     end = to_server(lines, codec, params.range.end)
     selection = selected_text(lines, start, end)
     text = selection if "\n" in selection else lines[start[0]]
+    if SINGLE_NAME.fullmatch(selection.strip()):
+        # Eglot sends the symbol at point as the range when nothing is selected: a lone name
+        # is where the cursor is, not text the user chose to send.
+        selection = ""
     diagnostics = [d.message for d in params.context.diagnostics]
     lookups = escalation.lookups_at(
         text,
@@ -339,6 +344,9 @@ def code_actions(
         installed=ls.installed,
     )
     return [action for lookup in lookups if (action := code_action(ls, params, lookup)) is not None]
+
+
+SINGLE_NAME = re.compile(r"[A-Za-z_][\w.]*")
 
 
 def selected_text(lines: list[str], start: tuple[int, int], end: tuple[int, int]) -> str:
