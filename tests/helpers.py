@@ -115,6 +115,28 @@ def apply_item(text: str, item: types.CompletionItem, encoding: str) -> str:
     return apply_edits(text, [item.text_edit, *(item.additional_text_edits or [])], encoding)
 
 
+def accept_item(client: LanguageClient, text: str, item: types.CompletionItem) -> str:
+    """The document after the editor accepts ``item``, as the editor inserts it.
+
+    A snippet engine that is not told to keep the text as is indents every continuation line
+    like the cursor's line (VS Code's, Neovim's ``vim.snippet``, yasnippet).
+    """
+    assert isinstance(item.text_edit, types.TextEdit), item
+    completion = client.capabilities.text_document.completion
+    options = completion.completion_item
+    modes = options.insert_text_mode_support.value_set if options.insert_text_mode_support else []
+    keeps_text = item.insert_text_mode == types.InsertTextMode.AsIs and (
+        types.InsertTextMode.AsIs in modes
+    )
+    new_text = item.text_edit.new_text
+    if item.insert_text_format == types.InsertTextFormat.Snippet and not keeps_text:
+        line = text.split("\n")[item.text_edit.range.start.line]
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        new_text = new_text.replace("\n", "\n" + indent)
+    edit = types.TextEdit(range=item.text_edit.range, new_text=new_text)
+    return apply_edits(text, [edit, *(item.additional_text_edits or [])], client.position_encoding)
+
+
 async def complete(
     client: LanguageClient, uri: str, text: str, line: int, column: int
 ) -> list[types.CompletionItem]:

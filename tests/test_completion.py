@@ -13,6 +13,7 @@ import pytest
 import pytest_lsp
 from helpers import (
     SERVER,
+    accept_item,
     apply_item,
     by_label,
     complete,
@@ -124,10 +125,11 @@ async def test_model_body(client, workspace):
     text, items = await complete_at(client, workspace / "model_body.py", marked)
     assert set(snippet_ids(items)) == {s.id for s in KB.for_context("model_body")}
     for item in items:
-        result = apply_item(text, item, client.position_encoding)
+        result = snippet_syntax.to_plain_text(accept_item(client, text, item))
         added = result[result.index("    id: int\n") :]
         body_lines = [line for line in added.splitlines()[1:] if line.strip()]
         assert all(line.startswith("    ") for line in body_lines), result
+        compile(result, "model_body.py", "exec")  # indented once, not twice
 
 
 async def test_model_body_through_an_imported_base_is_not_a_model_without_ancestry(

@@ -44,6 +44,15 @@ class ClientFeatures:
     insert_text_mode_as_is: bool = False
     label_details: bool = False
 
+    @property
+    def indents_continuation_lines(self) -> bool:
+        """Whether the client itself indents a multi-line snippet to the cursor's line.
+
+        Snippet engines (VS Code's, Neovim's vim.snippet, yasnippet) do, unless told to keep
+        the text as is; plain text is inserted as it comes.
+        """
+        return self.snippets and not self.insert_text_mode_as_is
+
     @classmethod
     def from_capabilities(cls, capabilities: types.ClientCapabilities) -> ClientFeatures:
         completion = capabilities.text_document and capabilities.text_document.completion
@@ -187,7 +196,8 @@ def _snippet_item(
         label = snippet.label
         body, plain = _expand(snippet.body, tuple(sorted(values.items())))
     text = body if request.client.snippets else plain
-    text = _reindent(text, context.indent)
+    indent = "" if request.client.indents_continuation_lines else context.indent
+    text = _reindent(text, indent, tabs="\t" in context.indent)
     edits = imports.edits(snippet.imports)
     return types.CompletionItem(
         label=label,
@@ -206,7 +216,7 @@ def _snippet_item(
         else None,
         text_edit=_replace_typed(request, text),
         additional_text_edits=[_to_lsp(request, edit) for edit in edits] or None,
-        data={"snippet": snippet.id, "indent": context.indent},
+        data={"snippet": snippet.id, "indent": indent},
     )
 
 
@@ -246,8 +256,9 @@ def _is_subsequence(needle: str, haystack: str) -> bool:
     return all(char in characters for char in needle)
 
 
-def _reindent(text: str, indent: str) -> str:
-    if "\t" in indent:
+def _reindent(text: str, indent: str, *, tabs: bool) -> str:
+    """Continuation lines indented with ``indent``, and with tabs when the file uses them."""
+    if tabs:
         text = re.sub(r"(?m)^((?:    )+)", lambda m: "\t" * (len(m.group(1)) // 4), text)
     if not indent:
         return text
