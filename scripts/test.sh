@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every test from a fresh clone: creates .venv, installs the package with its test
-# dependencies and the editors the end-to-end tests drive, then runs the linters and pytest.
+# dependencies and the editors the end-to-end tests drive (Neovim, Emacs, code-server with
+# Chromium), checks, tests and packages the VS Code extension, then runs the linters and pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,11 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[test]"
 bash scripts/install-editors.sh
+
+echo "== VS Code extension"
+bash scripts/test-extension.sh
+echo "== code-server"
+bash scripts/install-code-server.sh
 
 echo "== ruff"
 .venv/bin/ruff check server tests benchmarks examples/demo.py

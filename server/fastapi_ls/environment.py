@@ -56,7 +56,10 @@ def inspect(
 ) -> EnvironmentInfo:
     """Read the installed versions of ``packages`` through jedi's view of the interpreter."""
     try:
-        environment = jedi.create_environment(interpreter, safe=False)
+        # The user's interpreter must see its own packages, not the ones a bundled server
+        # was started with (the VS Code extension sets PYTHONPATH to them).
+        variables = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+        environment = jedi.create_environment(interpreter, safe=False, env_vars=variables)
         sys_path = [p for p in environment.get_sys_path() if os.path.isdir(p)]
     except Exception as error:  # jedi raises InvalidPythonEnvironment and OS errors
         log.warning("cannot inspect interpreter %s: %s", interpreter, error)

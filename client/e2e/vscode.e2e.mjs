@@ -1,0 +1,278 @@
+// End to end in a real VS Code: code-server with the packaged .vsix installed, driven by
+// Chromium through Playwright, against the local Context7 test server.
+//
+// Run by tests/test_vscode.py, which installs what is needed and passes, in the environment:
+//   CODE_SERVER  the code-server executable      NODE_BIN   the directory of its Node 24
+//   VSIX         the packaged extension          PYTHON     an interpreter with FastAPI
+//   CHROMIUM     the browser executable          OUT        where to write the JSON report
+//   REPO         the repository root (for tests/context7_server.py)
+// Every wait is bounded; the report says which step failed, with a screenshot beside it.
+
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, writeFileSync, readdirSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const env = process.env;
+const report = { steps: [] };
+const root = mkdtempSync(join(tmpdir(), "fastapi-ls-vscode-"));
+const children = [];
+
+const MAIN = `from fastapi import Depends, FastAPI, WebSocket
+
+app = FastAPI()
+
+
+class ConnectionManager:
+    def __init__(self) -> None:
+        self.active_connections: list[WebSocket] = []
+
+
+def get_db():
+    yield {}
+
+
+@app.get("/items/{item_id}")
+async def read_item(item_id: int, db=Depends(get_db)):
+    return {"item_id": item_id}
+`;
+
+function step(name, detail = {}) {
+  report.steps.push({ name, at: new Date().toISOString(), ...detail });
+}
+
+/** Start a child process and resolve with the first stdout line matching `pattern`. */
+function startAndWait(command, args, options, pattern, timeoutMs) {
+  const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  let output = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${command}: no ${pattern} in ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
+    const onData = (chunk) => {
+      output += chunk.toString();
+      const match = output.match(pattern);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, match, output: () => output });
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("exit", (code) => reject(new Error(`${command} exited with ${code}:\n${output}`)));
+  });
+}
+
+async function main() {
+  const workspace = join(root, "shop");
+  const userData = join(root, "user-data");
+  const extensions = join(root, "extensions");
+  const cache = join(root, "context7-cache");
+  mkdirSync(workspace, { recursive: true });
+  mkdirSync(join(userData, "User"), { recursive: true });
+  writeFileSync(join(workspace, "main.py"), MAIN);
+  writeFileSync(join(workspace, "pyproject.toml"), '[project]\nname = "shop"\ndependencies = ["fastapi"]\n');
+
+  const context7 = await startAndWait(
+    env.PYTHON,
+    [join(env.REPO, "tests", "context7_server.py")],
+    {},
+    /^(http:\S+)$/m,
+    20000,
+  );
+  const baseUrl = context7.match[1];
+  step("context7 started", { baseUrl });
+
+  writeFileSync(
+    join(userData, "User", "settings.json"),
+    JSON.stringify({
+      "security.workspace.trust.enabled": false,
+      "workbench.startupEditor": "none",
+      "telemetry.telemetryLevel": "off",
+      "extensions.autoUpdate": false,
+      "chat.disableAIFeatures": true,
+      "editor.quickSuggestions": { other: false, comments: false, strings: false },
+      "fastapiLs.interpreter": env.PYTHON,
+      "fastapiLs.context7.baseUrl": baseUrl,
+      "fastapiLs.context7.cacheDir": cache,
+    }),
+  );
+
+  const path = `${env.NODE_BIN}:${env.PATH}`;
+  const install = spawnSync(
+    env.CODE_SERVER,
+    ["--install-extension", env.VSIX, "--extensions-dir", extensions, "--user-data-dir", userData],
+    { env: { ...env, PATH: path }, encoding: "utf8", timeout: 120000 },
+  );
+  step("extension installed", {
+    status: install.status,
+    output: (install.stdout + install.stderr).slice(-500),
+  });
+  if (install.status !== 0) throw new Error(`installing the .vsix failed: ${install.stderr}`);
+  report.installed = readdirSync(extensions).filter((name) => name.includes("fastapi-ls"));
+
+  const server = await startAndWait(
+    env.CODE_SERVER,
+    [
+      "--auth",
+      "none",
+      "--bind-addr",
+      "127.0.0.1:0",
+      "--user-data-dir",
+      userData,
+      "--extensions-dir",
+      extensions,
+      "--disable-telemetry",
+      "--disable-update-check",
+      "--disable-workspace-trust",
+      workspace,
+    ],
+    { env: { ...env, PATH: path } },
+    /HTTP server listening on (http:\/\/127\.0\.0\.1:\d+)/,
+    60000,
+  );
+  const url = `${server.match[1]}/?folder=${encodeURIComponent(workspace)}`;
+  step("code-server started", { url });
+
+  const browser = await chromium.launch({
+    executablePath: env.CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+  try {
+    await drive(page, url, context7);
+  } catch (error) {
+    await page.screenshot({ path: `${env.OUT}.png` }).catch(() => {});
+    throw error;
+  } finally {
+    await browser.close();
+  }
+}
+
+async function drive(page, url, context7) {
+  await page.goto(url);
+  await page.waitForSelector(".monaco-workbench", { timeout: 90000 });
+  step("workbench loaded");
+
+  // Quick Open, once its list shows the file (the workbench may still be busy at first).
+  for (let attempt = 0; attempt < 10; attempt++) {
+    await page.keyboard.press("Control+P");
+    await page.keyboard.type("main.py");
+    const row = page.locator(".quick-input-list .monaco-list-row", { hasText: "main.py" }).first();
+    if (
+      await row.waitFor({ timeout: 5000 }).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      await page.keyboard.press("Enter");
+      if (
+        await page.waitForSelector(".monaco-editor .view-lines", { timeout: 5000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
+    }
+    await page.keyboard.press("Escape");
+  }
+  await page.waitForSelector(".monaco-editor .view-lines", { timeout: 10000 });
+  step("main.py open");
+
+  // The status bar item appears once the extension has started the server.
+  const status = page.locator(".statusbar-item", { hasText: "FastAPI" }).first();
+  await status.waitFor({ timeout: 90000 });
+  report.statusBar = await status.innerText();
+  step("extension active", { statusBar: report.statusBar });
+
+  // Completion: "ge" on the blank top-level line 4, Ctrl+Space; read the suggest widget's rows.
+  const editor = page.locator(".monaco-editor textarea").first();
+  await editor.focus();
+  await page.keyboard.press("Control+G");
+  await page.keyboard.type("4");
+  await page.keyboard.press("Enter");
+  await page.keyboard.type("ge");
+  let rows = [];
+  for (let attempt = 0; attempt < 20 && !rows.some((row) => row.includes("GET one item")); attempt++) {
+    await page.keyboard.press("Control+Space");
+    await page.waitForTimeout(700);
+    rows = await page.locator(".suggest-widget .monaco-list-row").allInnerTexts();
+  }
+  report.completions = rows;
+  step("completion", { rows: rows.length });
+  await page.keyboard.press("Escape");
+  for (let index = 0; index < 2; index++) await page.keyboard.press("Backspace");
+
+  // Hover: the mouse over "Depends" on the first line.
+  const depends = page.locator(".view-line span", { hasText: /^Depends$/ }).first();
+  let hover = "";
+  for (let attempt = 0; attempt < 15 && !hover.includes("Depends"); attempt++) {
+    await page.mouse.move(5, 5);
+    await depends.hover();
+    await page.waitForTimeout(900);
+    hover = (await page.locator(".monaco-hover-content").allInnerTexts()).join("\n");
+  }
+  report.hover = hover;
+  step("hover", { length: hover.length });
+  await page.mouse.move(5, 5);
+
+  // Code action: the cursor on the ConnectionManager line, Ctrl+. lists the Context7 action.
+  const manager = page.locator(".view-line span", { hasText: /^ConnectionManager$/ }).first();
+  await manager.click();
+  let actions = [];
+  for (let attempt = 0; attempt < 15 && !actions.some((a) => a.includes("Context7")); attempt++) {
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Control+.");
+    await page.waitForTimeout(900);
+    actions = await page
+      .locator(".action-widget .monaco-list-row, .context-view .action-label")
+      .allInnerTexts();
+  }
+  report.codeActions = actions;
+  step("code actions", { count: actions.length });
+  const action = page
+    .locator(".action-widget .monaco-list-row", { hasText: "Context7: WebSocket connection manager" })
+    .first();
+  await action.click({ timeout: 10000 });
+  step("action chosen");
+
+  // The document opens in the Markdown preview beside the code.
+  let tabs = [];
+  for (let attempt = 0; attempt < 40 && !tabs.some((t) => /Preview/.test(t) || /\.md/.test(t)); attempt++) {
+    await page.waitForTimeout(500);
+    tabs = await page
+      .locator(".tabs-container .tab")
+      .evaluateAll((nodes) => nodes.map((n) => n.getAttribute("aria-label") || n.textContent || ""));
+  }
+  report.tabs = tabs;
+  report.context7Requests = context7
+    .output()
+    .split("\n")
+    .filter((line) => line.startsWith("context "));
+  step("document opened", { tabs });
+  await page.screenshot({ path: `${env.OUT}.png` });
+}
+
+try {
+  await main();
+  report.ok = true;
+} catch (error) {
+  report.ok = false;
+  report.error = String(error && error.stack ? error.stack : error);
+} finally {
+  for (const child of children) child.kill("SIGTERM");
+  writeFileSync(env.OUT, JSON.stringify(report, null, 2));
+  if (!existsSync(env.OUT)) process.exitCode = 2;
+}
