@@ -98,6 +98,12 @@ def test_a_session_full_of_odd_corners_ends_cleanly(tmp_path):
         {"textDocument": {"uri": uri}, "position": {"line": 4, "character": 0}},
     )
     assert completion["result"]["items"], "the server still answers after all that"
+    client.next_id += 1
+    client.send({"id": client.next_id, "method": "fastapiLs/status"})  # JSON-RPC: no params
+    status = client.read()
+    while status.get("id") != client.next_id:
+        status = client.read()
+    assert status["result"]["serverVersion"] == fastapi_ls.__version__
 
     assert client.request("shutdown", None)["result"] is None
     started = time.monotonic()
