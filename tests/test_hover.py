@@ -285,3 +285,14 @@ async def test_tier2_hint(client, workspace):
     assert result is not None
     assert "Server-Sent Events" in result.contents.value
     assert "Context7" in result.contents.value
+
+
+async def test_hover_can_be_turned_off(client):
+    client.set_configuration({"hover": {"enabled": False}}, section="fastapiLs")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await asyncio.sleep(0.2)
+    assert await hover_on(client, "HTTPException(status_code", 3) is None
+    client.set_configuration({"hover": {"enabled": True}}, section="fastapiLs")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await asyncio.sleep(0.2)
+    assert await hover_on(client, "HTTPException(status_code", 3) is not None

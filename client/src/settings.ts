@@ -32,6 +32,9 @@ export const SERVER_DEFAULTS = {
     addImports: true,
     exclude: [] as string[],
   },
+  hover: {
+    enabled: true,
+  },
   context7: {
     enabled: true,
     baseUrl: "https://context7.com/api",
@@ -67,7 +70,7 @@ export function readLaunchSettings(read: SettingReader): LaunchSettings {
  * replaces it with the raw setting) and every server setting, camelCase as the server reads them.
  */
 export function toServerSettings(read: SettingReader, interpreter: string | undefined): ServerSettings {
-  const settings: ServerSettings = { snippets: {}, context7: {} };
+  const settings: ServerSettings = { snippets: {}, hover: {}, context7: {} };
   for (const group of Object.keys(SERVER_DEFAULTS) as Group[]) {
     const defaults: Record<string, unknown> = SERVER_DEFAULTS[group];
     const values: Record<string, unknown> = settings[group];

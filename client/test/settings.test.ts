@@ -28,6 +28,7 @@ describe("toServerSettings", () => {
   it("gives the server every server setting with the manifest's defaults, camelCase", () => {
     assert.deepEqual(toServerSettings(reader(), undefined), {
       snippets: { enabled: true, addImports: true, exclude: [] },
+      hover: { enabled: true },
       context7: {
         enabled: true,
         baseUrl: "https://context7.com/api",

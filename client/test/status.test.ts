@@ -109,7 +109,7 @@ describe("pollStatus", () => {
 });
 
 describe("expectedContext7Mode", () => {
-  const settings = (context7: Record<string, unknown>) => ({ snippets: {}, context7 });
+  const settings = (context7: Record<string, unknown>) => ({ snippets: {}, hover: {}, context7 });
 
   it("follows enabled and offline", () => {
     assert.equal(expectedContext7Mode(settings({ enabled: true, offline: false })), "online");

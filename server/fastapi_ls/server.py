@@ -518,6 +518,8 @@ class Progress:
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 @answers_nothing_on_error
 def hover_card(ls: FastApiLanguageServer, params: types.HoverParams) -> types.Hover | None:
+    if not ls.settings.hover.enabled:
+        return None
     document = ls.workspace.get_text_document(params.text_document.uri)
     state = ls.documents.get(document)
     if not state.is_fastapi:

@@ -27,6 +27,12 @@ class SnippetSettings:
 
 
 @attrs.define
+class HoverSettings:
+    #: Show curated cards, keyword docs and route cards on hover.
+    enabled: bool = True
+
+
+@attrs.define
 class Context7Settings:
     enabled: bool = True
     #: REST API root, without a trailing slash.
@@ -48,6 +54,7 @@ class Settings:
     #: The Python interpreter of the user's project; jedi reads its packages.
     interpreter: str | None = None
     snippets: SnippetSettings = attrs.field(factory=SnippetSettings)
+    hover: HoverSettings = attrs.field(factory=HoverSettings)
     context7: Context7Settings = attrs.field(factory=Context7Settings)
 
 
@@ -58,7 +65,7 @@ def _camel(name: str) -> str:
 
 def _make_converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=False)
-    for cls in (SnippetSettings, Context7Settings, Settings):
+    for cls in (SnippetSettings, HoverSettings, Context7Settings, Settings):
         overrides = {f.name: override(rename=_camel(f.name)) for f in attrs.fields(cls)}
         converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **overrides))
         converter.register_unstructure_hook(
