@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import itertools
+import re
 import sys
 from pathlib import Path
 
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def readme_block(section: str, language: str) -> str:
+    """The first ``language`` code block of the README section whose heading starts with
+    ``### section``: the configuration users copy, read at run time so it cannot rot."""
+    text = README.read_text(encoding="utf-8")
+    heading = re.search(rf"^### {re.escape(section)}.*$", text, re.MULTILINE)
+    assert heading, f"README.md has no '### {section}' section"
+    body = re.split(r"\n##+ ", text[heading.end() :], maxsplit=1)[0]
+    block = re.search(rf"^```{language}\n(.*?)^```", body, re.DOTALL | re.MULTILINE)
+    assert block, f"README's {section} section has no {language} block"
+    return block.group(1)
+
 
 SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "fastapi_ls"])
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 from context7_server import running_context7
-from helpers import units
+from helpers import readme_block, units
 
 from fastapi_ls import knowledge, settings
 
@@ -91,16 +91,6 @@ def place_markers(marked: str) -> tuple[str, dict[str, int]]:
     return text, points
 
 
-def readme_config() -> str:
-    """The Emacs Lisp block of the README's "Emacs (Eglot)" section."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### Emacs (Eglot)", 1)[1]
-    section = re.split(r"\n##+ ", section, maxsplit=1)[0]
-    match = re.search(r"```elisp\n(.*?)```", section, re.DOTALL)
-    assert match, "the README's Emacs section has an elisp block"
-    return match.group(1)
-
-
 def probe_eglot() -> str | None:
     """None when Emacs can load Eglot; else why not."""
     emacs = shutil.which("emacs")
@@ -146,7 +136,7 @@ def session(emacs, tmp_path_factory):
     home = tmp_path_factory.mktemp("emacs-home")
     work = tmp_path_factory.mktemp("emacs-run")
     config = work / "readme-config.el"
-    config.write_text(readme_config(), encoding="utf-8")
+    config.write_text(readme_block("Emacs (Eglot)", "elisp"), encoding="utf-8")
     cache = work / "context7-cache"
     out = work / "observations.json"
 

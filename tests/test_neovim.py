@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from context7_server import running_context7
-from helpers import apply_edits
+from helpers import apply_edits, readme_block
 from lsprotocol import types
 from lsprotocol.converters import get_converter
 
@@ -78,16 +78,6 @@ class ConnectionManager:
 manager = ConnectionManager()
 GREETING = "Grüß dich 😀"
 """
-
-
-def readme_neovim_config() -> str:
-    """The Lua block of README's "Neovim" section, as users copy it."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = re.search(r"^### Neovim\b.*?$(.*?)(?=^##)", readme, re.S | re.M)
-    assert section, "README.md has no '### Neovim' section"
-    block = re.search(r"^```lua\n(.*?)^```", section.group(1), re.S | re.M)
-    assert block, "README's Neovim section has no ```lua block"
-    return block.group(1)
 
 
 def _version(nvim: str) -> tuple[int, int] | None:
@@ -145,7 +135,7 @@ def run(tmp_path_factory) -> dict:
     main = workspace / "main.py"
     main.write_text(MAIN, encoding="utf-8")
     init = base / "init.lua"
-    init.write_text(readme_neovim_config(), encoding="utf-8")
+    init.write_text(readme_block("Neovim", "lua"), encoding="utf-8")
     cache = base / "context7-cache"
     output = base / "observations.json"
 

@@ -7,11 +7,12 @@ parse as the editors' own formats, name the server's real command, and attach it
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from helpers import readme_block
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -19,18 +20,6 @@ else:
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-
-
-def code_block(section: str, language: str) -> str:
-    """The first ``language`` code block under the README heading that starts with ``section``."""
-    start = README.index(f"### {section}")
-    following = README[start:]
-    match = re.search(rf"```{language}\n(.*?)```", following, re.DOTALL)
-    assert match, f"no {language} block in the {section} section"
-    next_heading = re.search(r"\n##+ ", following[4:])
-    assert next_heading is None or match.start() < next_heading.start() + 4
-    return match.group(1)
 
 
 def console_script() -> str:
@@ -40,7 +29,7 @@ def console_script() -> str:
 
 
 def test_helix_recipe():
-    config = tomllib.loads(code_block("Helix", "toml"))
+    config = tomllib.loads(readme_block("Helix", "toml"))
     server = config["language-server"]["fastapi-ls"]
     assert server["command"] == console_script()
     (python,) = [language for language in config["language"] if language["name"] == "python"]
@@ -49,7 +38,7 @@ def test_helix_recipe():
 
 
 def test_zed_recipe():
-    config = json.loads(code_block("Zed", "json"))
+    config = json.loads(readme_block("Zed", "json"))
     binary = config["lsp"]["fastapi-ls"]["binary"]
     assert binary["path"] == console_script()
     assert binary["arguments"] == []

@@ -23,13 +23,14 @@ from packaging.version import Version
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
 
 from . import __version__, completion, environment, escalation, hover, knowledge, settings
 from .context import cursor_context
 from .context7 import Context7Client
 from .doc_cache import DocCache, default_cache_dir
 from .docs_service import DocsService
-from .documents import DocumentStore
+from .documents import DocumentState, DocumentStore
 from .line_document import LineWorkspace
 from .param_docs import ParamDocs
 from .positions import to_client, to_server
@@ -87,6 +88,12 @@ class FastApiLanguageServer(LanguageServer):
 
     def fetch_document(self, uri: str):
         return self.workspace.get_text_document(uri)
+
+    def fastapi_document(self, uri: str) -> tuple[TextDocument, DocumentState] | None:
+        """The document and its state; None when it is not FastAPI code (we stay silent)."""
+        document = self.workspace.get_text_document(uri)
+        state = self.documents.get(document)
+        return (document, state) if state.is_fastapi else None
 
     def open_analysis(self, path: Path):
         """The analysis of an open document at ``path``, or None when it is not open."""
@@ -286,10 +293,10 @@ def complete(
 ) -> types.CompletionList | None:
     if not ls.settings.snippets.enabled:
         return None
-    document = ls.workspace.get_text_document(params.text_document.uri)
-    state = ls.documents.get(document)
-    if not state.is_fastapi:
+    found = ls.fastapi_document(params.text_document.uri)
+    if found is None:
         return None
+    document, state = found
     lines = state.lines
     codec = document.position_codec
     line, column = to_server(lines, codec, params.position)
@@ -337,10 +344,10 @@ def code_actions(
 ) -> list[types.CodeAction | types.Command] | None:
     if not ls.settings.context7.enabled:
         return None
-    document = ls.workspace.get_text_document(params.text_document.uri)
-    state = ls.documents.get(document)
-    if not state.is_fastapi:
+    found = ls.fastapi_document(params.text_document.uri)
+    if found is None:
         return None
+    document, state = found
     lines, codec = state.lines, document.position_codec
     start = to_server(lines, codec, params.range.start)
     end = to_server(lines, codec, params.range.end)
@@ -520,10 +527,10 @@ class Progress:
 def hover_card(ls: FastApiLanguageServer, params: types.HoverParams) -> types.Hover | None:
     if not ls.settings.hover.enabled:
         return None
-    document = ls.workspace.get_text_document(params.text_document.uri)
-    state = ls.documents.get(document)
-    if not state.is_fastapi:
+    found = ls.fastapi_document(params.text_document.uri)
+    if found is None:
         return None
+    document, state = found
     lines, codec = state.lines, document.position_codec
     line, column = to_server(lines, codec, params.position)
     importer = Path(document.path)
