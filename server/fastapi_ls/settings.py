@@ -11,8 +11,6 @@ import typing
 from typing import Any
 
 import attrs
-import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from . import redaction
 
@@ -61,20 +59,6 @@ class Settings:
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
-
-
-def _make_converter() -> cattrs.Converter:
-    converter = cattrs.Converter(forbid_extra_keys=False)
-    for cls in (SnippetSettings, HoverSettings, Context7Settings, Settings):
-        overrides = {f.name: override(rename=_camel(f.name)) for f in attrs.fields(cls)}
-        converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **overrides))
-        converter.register_unstructure_hook(
-            cls, make_dict_unstructure_fn(cls, converter, **overrides)
-        )
-    return converter
-
-
-converter = _make_converter()
 
 
 def parse(raw: Any) -> tuple[Settings, list[str]]:
