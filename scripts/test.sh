@@ -16,7 +16,8 @@ bash scripts/install-editors.sh
 echo "== VS Code extension"
 bash scripts/test-extension.sh
 echo "== code-server"
-bash scripts/install-code-server.sh
+bash scripts/install-code-server.sh \
+    || echo "code-server could not be installed: the VS Code end-to-end test will skip and say so"
 
 echo "== ruff"
 .venv/bin/ruff check server tests benchmarks examples/demo.py
