@@ -561,6 +561,7 @@ def hover_card(ls: FastApiLanguageServer, params: types.HoverParams) -> types.Ho
 
 
 @server.feature(STATUS_REQUEST)
+@answers_nothing_on_error
 def status(ls: FastApiLanguageServer, params: Any) -> dict[str, Any]:
     """What the server found, for an editor's status bar: versions, interpreter, Context7 mode."""
     info = ls.environment
