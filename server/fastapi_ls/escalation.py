@@ -31,6 +31,11 @@ DEFAULT_LIBRARY_ID = "/websites/fastapi_tiangolo"
 DEFAULT_LIBRARY_NAME = "FastAPI"
 #: Context7 takes at most 500 characters of query.
 MAX_QUERY_LENGTH = 500
+#: The title of a lookup of text the user chose, by its kind.
+TEXT_TITLES = {"error": "look up this error", "selection": "look up the selected text"}
+LOOKUP_KINDS = frozenset({"topic", *TEXT_TITLES})
+#: A lone (dotted) name: where the cursor is, not text chosen to be sent.
+_SINGLE_NAME = re.compile(r"[A-Za-z_][\w.]*")
 
 
 @attrs.frozen
@@ -45,6 +50,8 @@ class Lookup:
     package: str | None = None
     #: why the construct needs a newer version than the installed one, for version gates
     version_note: str | None = None
+    #: what it looks up: a detected "topic", a diagnostic's "error", or the user's "selection"
+    kind: str = "topic"
 
     def to_json(self) -> dict[str, str]:
         return {
@@ -68,6 +75,8 @@ class Lookup:
             values[field.name] = value
         if not values.get("query", "").strip():
             raise ValueError("the query is empty")
+        if values.get("kind", "topic") not in LOOKUP_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(sorted(LOOKUP_KINDS))}")
         values.setdefault("title", values["query"])
         if "library_name" in values and "library_id" not in values:
             values["library_id"] = None
@@ -92,10 +101,10 @@ def for_detection(detection: Detection) -> Lookup:
     )
 
 
-def for_text(text: str, title: str) -> Lookup:
+def for_text(text: str, kind: str) -> Lookup:
     """A lookup of text the user chose (a diagnostic's message, a selection), sent as is."""
     query = re.sub(r"\s+", " ", text).strip()[:MAX_QUERY_LENGTH]
-    return Lookup(title=title, query=query, package="fastapi")
+    return Lookup(title=TEXT_TITLES[kind], query=query, package="fastapi", kind=kind)
 
 
 def action_title(lookup: Lookup) -> str:
@@ -220,14 +229,16 @@ def lookups_at(
 ) -> list[Lookup]:
     """The escalations to offer: detected topics, then each diagnostic, then the selection.
 
-    ``text`` is the cursor's line or the selected text.  Pure and local: no network, no jedi.
+    ``text`` is the cursor's line or the selected text.  A selection that is one name is not
+    offered: Eglot sends the symbol at point as the range when nothing is selected.  Pure and
+    local: no network, no jedi.
     """
     detections = detect(text, analysis, path, knowledge.topics, knowledge.version_gates, installed)
     lookups = [for_detection(detection) for detection in detections]
     for message in dict.fromkeys(m for m in diagnostics if m.strip()):
-        lookups.append(for_text(message, "look up this error"))
-    if selection.strip():
-        lookups.append(for_text(selection, "look up the selected text"))
+        lookups.append(for_text(message, "error"))
+    if selection.strip() and not _SINGLE_NAME.fullmatch(selection.strip()):
+        lookups.append(for_text(selection, "selection"))
     return lookups
 
 

@@ -178,18 +178,23 @@ def _find_card(knowledge: KnowledgeBase, symbol: str) -> Card | None:
     return None
 
 
+def _carded(request: HoverRequest, chain: str) -> tuple[_Resolved, Card] | None:
+    """The dotted name's symbol and its card; None when either is unknown."""
+    resolved = _symbol(request, chain)
+    card = _find_card(request.knowledge, resolved.symbol) if resolved else None
+    return (resolved, card) if resolved and card else None
+
+
 def _symbol_hover(
     request: HoverRequest, text: str, word: re.Match[str], chain: str, render: _Renderer
 ) -> str | None:
     if word.group(0) in _CLASS_BODY_SYMBOLS and text[: word.start()].strip() == "":
         card = request.knowledge.card(_CLASS_BODY_SYMBOLS[word.group(0)])
         return render.card(card) if card else None
-    resolved = _symbol(request, chain)
-    if resolved is None:
+    found = _carded(request, chain)
+    if found is None:
         return None
-    card = _find_card(request.knowledge, resolved.symbol)
-    if card is None:
-        return None
+    resolved, card = found
     return render.card(card, _instance_details(resolved))
 
 
@@ -214,12 +219,10 @@ def _keyword_hover(
     callee = _callee(request.lines, request.line, word.start())
     if callee is None:
         return None
-    resolved = _symbol(request, callee)
-    if resolved is None:
+    found = _carded(request, callee)
+    if found is None:
         return None
-    card = _find_card(request.knowledge, resolved.symbol)
-    if card is None:
-        return None
+    card = found[1]
     name = word.group(0)
     documented = request.param_docs(card.signature, name) if card.signature else None
     if documented is not None and documented.doc:

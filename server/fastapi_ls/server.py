@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import re
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -353,10 +352,6 @@ def code_actions(
     end = to_server(lines, codec, params.range.end)
     selection = selected_text(lines, start, end)
     text = selection if "\n" in selection else lines[start[0]]
-    if SINGLE_NAME.fullmatch(selection.strip()):
-        # Eglot sends the symbol at point as the range when nothing is selected: a lone name
-        # is where the cursor is, not text the user chose to send.
-        selection = ""
     diagnostics = [d.message for d in params.context.diagnostics]
     lookups = escalation.lookups_at(
         text,
@@ -368,9 +363,6 @@ def code_actions(
         installed=ls.installed,
     )
     return [action for lookup in lookups if (action := code_action(ls, params, lookup)) is not None]
-
-
-SINGLE_NAME = re.compile(r"[A-Za-z_][\w.]*")
 
 
 def selected_text(lines: list[str], start: tuple[int, int], end: tuple[int, int]) -> str:
@@ -385,7 +377,7 @@ def selected_text(lines: list[str], start: tuple[int, int], end: tuple[int, int]
 def code_action(
     ls: FastApiLanguageServer, params: types.CodeActionParams, lookup: escalation.Lookup
 ) -> types.CodeAction | types.Command | None:
-    is_error = lookup.title == "look up this error"
+    is_error = lookup.kind == "error"
     kind = types.CodeActionKind.QuickFix if is_error else types.CodeActionKind.Empty
     only = params.context.only
     if only and not any(kind == k or kind.startswith(f"{k}.") for k in only):
