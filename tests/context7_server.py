@@ -556,9 +556,10 @@ def main() -> None:
         seen = 0
         while True:
             time.sleep(0.2)
-            for request in server.requests[seen:]:
+            fresh = server.requests[seen:]
+            seen += len(fresh)
+            for request in fresh:
                 print(f"{request.endpoint} {request.params}", flush=True)
-            seen = len(server.requests)
 
 
 if __name__ == "__main__":

@@ -89,4 +89,7 @@ def test_hover_card(report):
 def test_context7_action_opens_the_document_in_the_markdown_preview(report):
     assert ACTION in report["codeActions"]
     assert any(tab.startswith("Preview websocket-connection-manager") for tab in report["tabs"])
-    assert any("websocket connection manager broadcast" in r for r in report["context7Requests"])
+    assert any("websocket connection manager broadcast" in r for r in report["context7Requests"]), (
+        "the local Context7 was not asked; the extension's log:\n"
+        + "\n".join(report["extensionLog"])
+    )

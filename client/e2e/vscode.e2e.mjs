@@ -9,7 +9,15 @@
 // Every wait is bounded; the report says which step failed, with a screenshot beside it.
 
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync, readdirSync, existsSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -92,7 +100,9 @@ async function main() {
       "security.workspace.trust.enabled": false,
       "workbench.startupEditor": "none",
       "telemetry.telemetryLevel": "off",
-      "extensions.autoUpdate": false,
+      // The current form of this setting: an older one ("false") makes the workbench rewrite
+      // settings.json at start-up, after which the extension host can lose every user setting.
+      "extensions.autoUpdate": "off",
       "chat.disableAIFeatures": true,
       "editor.quickSuggestions": { other: false, comments: false, strings: false },
       "fastapiLs.interpreter": env.PYTHON,
@@ -257,10 +267,14 @@ async function drive(page, url, context7) {
       .evaluateAll((nodes) => nodes.map((n) => n.getAttribute("aria-label") || n.textContent || ""));
   }
   report.tabs = tabs;
-  report.context7Requests = context7
-    .output()
-    .split("\n")
-    .filter((line) => line.startsWith("context "));
+  // The Context7 test server reports each request on its stdout a moment after answering it.
+  const requests = () =>
+    context7
+      .output()
+      .split("\n")
+      .filter((line) => line.startsWith("context "));
+  for (let attempt = 0; attempt < 20 && requests().length === 0; attempt++) await page.waitForTimeout(250);
+  report.context7Requests = requests();
   step("document opened", { tabs });
   await page.screenshot({ path: `${env.OUT}.png` });
 }
@@ -273,6 +287,23 @@ try {
   report.error = String(error && error.stack ? error.stack : error);
 } finally {
   for (const child of children) child.kill("SIGTERM");
+  report.extensionLog = extensionLog();
   writeFileSync(env.OUT, JSON.stringify(report, null, 2));
   if (!existsSync(env.OUT)) process.exitCode = 2;
+  // The profile, logs and cache are kept for a look at a failed run only.
+  if (report.ok) rmSync(root, { recursive: true, force: true });
+}
+
+/** The extension's own log (its output channel), for the report. */
+function extensionLog() {
+  const logs = join(root, "user-data", "logs");
+  if (!existsSync(logs)) return [];
+  const found = readdirSync(logs, { recursive: true }).find((name) =>
+    String(name).endsWith("FastAPI Language Server.log"),
+  );
+  return found
+    ? readFileSync(join(logs, String(found)), "utf8")
+        .split("\n")
+        .slice(-60)
+    : [];
 }

@@ -22,8 +22,10 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerCommands(context, server, log),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (LAUNCH_KEYS.some((key) => event.affectsConfiguration(`${SECTION}.${key}`))) {
+        log.info("Launch settings changed: the server restarts");
         server.scheduleRestart("launch settings changed");
       } else if (event.affectsConfiguration(SECTION)) {
+        log.info("Settings changed: the server reads them again");
         void server.configurationChanged();
       }
     }),

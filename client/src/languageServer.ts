@@ -41,6 +41,8 @@ export class ServerManager implements vscode.Disposable {
   private interpreter: string | undefined;
   /** Starts and stops run one after another, never interleaved. */
   private queue: Promise<void> = Promise.resolve();
+  /** Settings changed while the server was starting: sent once it runs. */
+  private configurationPending = false;
 
   readonly scheduleRestart = debounce<string>((reasons) => {
     void this.restart([...new Set(reasons)].join(", "));
@@ -78,8 +80,11 @@ export class ServerManager implements vscode.Disposable {
   async configurationChanged(): Promise<void> {
     const client = this.runningClient();
     if (client === undefined) {
+      // A server that is starting may have been given the settings from before the change.
+      this.configurationPending = this.client !== undefined && this.client.state === State.Starting;
       return;
     }
+    this.configurationPending = false;
     const settings = this.serverSettings();
     await client.sendNotification(DidChangeConfigurationNotification.type, {
       settings: { [SECTION]: settings },
@@ -209,7 +214,12 @@ export class ServerManager implements vscode.Disposable {
       if (newState === State.Running) {
         restarts.running();
         this.statusBar.setState("running");
-        void this.statusBar.refresh(() => this.requestStatus());
+        if (this.configurationPending) {
+          this.log.info("Sending the settings that changed while the server was starting");
+          void this.configurationChanged();
+        } else {
+          void this.statusBar.refresh(() => this.requestStatus());
+        }
       } else if (newState === State.Stopped) {
         this.statusBar.setState(
           "stopped",
