@@ -362,3 +362,15 @@ async def test_the_closest_prefix_sorts_first(client, workspace):
     _text, items = await complete_at(client, workspace / "closest.py", marked)
     best = min(items, key=lambda item: item.sort_text)
     assert best.data["snippet"] == "model-field-validator"
+
+
+async def test_a_function_name_already_in_the_module_is_not_reused(client, workspace):
+    marked = APP_MODULE.replace(
+        "|",
+        '\n\n@app.get("/items/{item_id}")\nasync def read_item(item_id: int):\n    ...\n\n\nget|',
+    )
+    text, items = await complete_at(client, workspace / "taken_name.py", marked)
+    item = next(i for i in items if i.data["snippet"] == "route-get-item")
+    result = snippet_syntax.to_plain_text(apply_item(text, item, client.position_encoding))
+    assert result.count("def read_item(") == 1
+    assert "def read_item_2(" in result

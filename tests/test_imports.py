@@ -33,7 +33,7 @@ def with_imports(source: str, statements: list[str]) -> str:
         (
             "from fastapi import FastAPI\n\napp = FastAPI()\n",
             ["from fastapi import FastAPI, Depends", "from typing import Annotated"],
-            "from fastapi import FastAPI, Depends\nfrom typing import Annotated\n\n"
+            "from fastapi import Depends, FastAPI\nfrom typing import Annotated\n\n"
             "app = FastAPI()\n",
         ),
         (
@@ -50,12 +50,12 @@ def with_imports(source: str, statements: list[str]) -> str:
         (
             "from fastapi import (\n    FastAPI,\n    Query,\n)\n",
             ["from fastapi import Depends, Query"],
-            "from fastapi import (\n    FastAPI,\n    Query,\n    Depends,\n)\n",
+            "from fastapi import (\n    Depends,\n    FastAPI,\n    Query,\n)\n",
         ),
         (
             "from fastapi import (FastAPI,\n                     Query)\n",
             ["from fastapi import Depends"],
-            "from fastapi import (FastAPI,\n                     Query, Depends)\n",
+            "from fastapi import (Depends, FastAPI,\n                     Query)\n",
         ),
         (
             "from fastapi import FastAPI  # the app\n",
@@ -81,6 +81,46 @@ def with_imports(source: str, statements: list[str]) -> str:
             "from fastapi import Depends as D\n",
             ["from fastapi import Depends"],
             "from fastapi import Depends as D, Depends\n",
+        ),
+        # Sorted names stay sorted as isort and ruff sort them: constants, classes, the rest.
+        (
+            "from fastapi import FastAPI, Query, status\n",
+            ["from fastapi import Path, Depends, HTTPException, status, APIRouter, Body"],
+            "from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Path, Query, "
+            "status\n",
+        ),
+        (
+            "from fastapi import (\n    Depends,\n    Query,  # why\n)\n",
+            ["from fastapi import Header, Body, status"],
+            "from fastapi import (\n    Body,\n    Depends,\n    Header,\n    Query,  # why\n"
+            "    status,\n)\n",
+        ),
+        (
+            "from starlette.status import HTTP_201_CREATED, Foo\n",
+            ["from starlette.status import HTTP_404_NOT_FOUND"],
+            "from starlette.status import HTTP_201_CREATED, HTTP_404_NOT_FOUND, Foo\n",
+        ),
+        (
+            "from fastapi import (FastAPI,\n    Query,\n)\n",
+            ["from fastapi import Depends"],
+            "from fastapi import (Depends, FastAPI,\n    Query,\n)\n",
+        ),
+        (
+            "from fastapi import Query, \\\n    status\n",
+            ["from fastapi import Path"],
+            "from fastapi import Path, Query, \\\n    status\n",
+        ),
+        # Names in an order of the user's own: new ones go last.
+        (
+            "from fastapi import Query, FastAPI\n",
+            ["from fastapi import Depends"],
+            "from fastapi import Query, FastAPI, Depends\n",
+        ),
+        # A new statement lists its names sorted.
+        (
+            "x = 1\n",
+            ["from fastapi import status, HTTPException, Depends"],
+            "from fastapi import Depends, HTTPException, status\n\nx = 1\n",
         ),
         (
             "from typing_extensions import Annotated\n",

@@ -8,6 +8,8 @@ import pytest
 
 from fastapi_ls import knowledge, snippet_syntax
 
+KB = knowledge.load()
+
 # ``knowledge.load`` is cached per directory; the undecorated function reads afresh.
 load = knowledge.load.__wrapped__
 
@@ -291,3 +293,42 @@ def test_to_plain_text_repeats_a_mirrored_default():
         return $1"""
     )
     assert snippet_syntax.to_plain_text(body) == "item = load()\nreturn item"
+
+
+ROUTE_BODY = textwrap.dedent(
+    """\
+    @app.get("/items/{item_id}")
+    async def ${2:read_item}(item_id: int):
+        return ${3:None}
+
+
+    def ${4:read_item}_helper():
+        pass
+    """
+)
+
+
+def test_rename_taken_gives_a_free_function_name():
+    renamed = snippet_syntax.rename_taken(ROUTE_BODY, frozenset({"read_item", "read_item_2"}))
+    assert "async def ${2:read_item_3}(" in renamed
+    # Only whole placeholder names are functions; a name built from one is left alone.
+    assert "def ${4:read_item}_helper" in renamed
+    snippet_syntax.check(renamed)
+
+
+def test_rename_taken_renames_every_occurrence_of_the_placeholder():
+    body = "async def ${1:handler}(x):\n    pass\n\n\napp.add_handler(${1:handler})\n"
+    renamed = snippet_syntax.rename_taken(body, frozenset({"handler"}))
+    assert snippet_syntax.to_plain_text(renamed).count("handler_2") == 2
+
+
+def test_rename_taken_leaves_free_names_and_methods():
+    assert snippet_syntax.rename_taken(ROUTE_BODY, frozenset({"list_items"})) == ROUTE_BODY
+    method = "class A:\n    def ${1:read_item}(self):\n        pass\n"
+    assert snippet_syntax.rename_taken(method, frozenset({"read_item"})) == method
+
+
+def test_rename_taken_keeps_the_fixed_start_of_a_name():
+    body = "def test_${2:read_main}() -> None:\n    pass\n"
+    renamed = snippet_syntax.rename_taken(body, frozenset({"test_read_main"}))
+    assert renamed.startswith("def test_${2:read_main_2}()")

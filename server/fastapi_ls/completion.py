@@ -195,6 +195,10 @@ def _snippet_item(
         filter_text, score = match
         label = snippet.label
         body, plain = _expand(snippet.body, tuple(sorted(values.items())))
+    if context.kind != "model_body" and request.analysis.functions:
+        renamed = snippet_syntax.rename_taken(body, frozenset(request.analysis.functions))
+        if renamed != body:
+            body, plain = renamed, snippet_syntax.to_plain_text(renamed)
     text = body if request.client.snippets else plain
     indent = "" if request.client.indents_continuation_lines else context.indent
     text = _reindent(text, indent, tabs="\t" in context.indent)

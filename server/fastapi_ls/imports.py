@@ -9,6 +9,7 @@ grow with the file.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 
@@ -46,6 +47,10 @@ class _FromStatement:
     #: a parenthesised statement with one name per line and a trailing comma
     one_per_line: bool
     name_indent: str
+    #: the length of the last name's line: a one-per-line name goes after its comment
+    last_name_line_end: int = 0
+    #: where each imported name starts (line, column), in the statement's order
+    name_starts: list[tuple[int, int]] = attrs.field(factory=list)
 
 
 @attrs.define
@@ -96,9 +101,12 @@ def import_edits(
 
     edits: list[TextEdit] = []
     for module, names in merged.items():
-        edits.append(_merge_edit(header.from_statements[module], names, newline))
+        edits.extend(_merge_edits(header.from_statements[module], names, newline))
     new_lines = [f"import {name}" for name in new_plain]
-    new_lines += [f"from {module} import {', '.join(names)}" for module, names in new_from.items()]
+    new_lines += [
+        f"from {module} import {', '.join(sorted(names, key=member_key))}"
+        for module, names in new_from.items()
+    ]
     if new_lines:
         edits.append(_insert_lines_edit(lines, header, new_lines, newline))
     return edits
@@ -217,7 +225,7 @@ def _read_from(lines: Sequence[str], index: int, match: re.Match[str], header: I
             header.bound.add(alias.group(2) or alias.group(1))
     last_line, last_character = _after_last_name(lines, index, end)
     last_text = lines[last_line].rstrip("\r\n")
-    one_per_line = end > index and last_text.rstrip().endswith(",")
+    one_per_line = end > index and last_text.split("#", 1)[0].rstrip().endswith(",")
     indent = last_text[: len(last_text) - len(last_text.lstrip(" \t"))] or "    "
     if module not in header.from_statements and "*" not in names:
         header.from_statements[module] = _FromStatement(
@@ -229,8 +237,42 @@ def _read_from(lines: Sequence[str], index: int, match: re.Match[str], header: I
             append_character=last_character,
             one_per_line=one_per_line,
             name_indent=indent,
+            last_name_line_end=len(last_text),
+            name_starts=_name_starts(lines, index, end),
         )
     return end + 1
+
+
+_IMPORTED_NAME = re.compile(r"[A-Za-z_][\w.]*(?:[ \t]+as[ \t]+\w+)?")
+
+
+def _name_starts(lines: Sequence[str], first: int, last: int) -> list[tuple[int, int]]:
+    """The (line, column) where each name of a ``from … import`` statement starts."""
+    starts = []
+    for current in range(first, last + 1):
+        code = lines[current].rstrip("\r\n").split("#", 1)[0]
+        offset = 0
+        if current == first:
+            offset = code.find(" import") + len(" import")
+        for match in _IMPORTED_NAME.finditer(code, offset):
+            starts.append((current, match.start()))
+    return starts
+
+
+def member_key(name: str) -> tuple[int, str, str]:
+    """The order of names within ``from m import …`` used by isort and ruff by default.
+
+    Constants (``HTTP_404``) first, then classes (``Depends``, ``FastAPI``), then the rest
+    (``status``); alphabetical within each group, ignoring case.
+    """
+    base = name.split(" as ")[0].strip()
+    if len(base) > 1 and base.isupper():
+        group = 0
+    elif base[:1].isupper():
+        group = 1
+    else:
+        group = 2
+    return group, base.lower(), base
 
 
 def _after_last_name(lines: Sequence[str], first: int, last: int) -> tuple[int, int]:
@@ -249,11 +291,39 @@ def _after_last_name(lines: Sequence[str], first: int, last: int) -> tuple[int, 
     return first, len(lines[first].rstrip("\r\n"))
 
 
-def _merge_edit(statement: _FromStatement, names: list[str], newline: str) -> TextEdit:
+def _merge_edits(statement: _FromStatement, names: list[str], newline: str) -> list[TextEdit]:
+    """Edits adding ``names`` to the statement: each in its sorted place when the statement's
+    names are sorted (as isort and ruff keep them), else after the last one."""
+    existing = [member_key(name) for name in statement.names]
+    if existing != sorted(existing) or len(statement.name_starts) != len(statement.names):
+        return [_append_edit(statement, names, newline)]
+    before: dict[int, list[str]] = {}
+    after: list[str] = []
+    for name in sorted(names, key=member_key):
+        place = bisect.bisect_right(existing, member_key(name))
+        if place == len(existing):
+            after.append(name)
+        else:
+            before.setdefault(place, []).append(name)
+    edits = []
+    for place, inserted in before.items():
+        line, character = statement.name_starts[place]
+        if statement.one_per_line and line != statement.first_line:
+            text = "".join(f"{statement.name_indent}{name},{newline}" for name in inserted)
+            edits.append(TextEdit(line, 0, line, 0, text))
+        else:
+            text = "".join(f"{name}, " for name in inserted)
+            edits.append(TextEdit(line, character, line, character, text))
+    if after:
+        edits.append(_append_edit(statement, after, newline))
+    return edits
+
+
+def _append_edit(statement: _FromStatement, names: list[str], newline: str) -> TextEdit:
     if statement.one_per_line:
         text = "".join(f"{newline}{statement.name_indent}{name}," for name in names)
-        # After the trailing comma of the last name.
-        position = statement.append_character + 1
+        # On a line of its own after the last name's (and after that line's comment).
+        position = statement.last_name_line_end
         return TextEdit(statement.append_line, position, statement.append_line, position, text)
     text = "".join(f", {name}" for name in names)
     line, character = statement.append_line, statement.append_character

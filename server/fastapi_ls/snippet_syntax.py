@@ -36,6 +36,34 @@ def fill_variables(body: str, values: dict[str, str]) -> str:
     return VARIABLE.sub(replace, body)
 
 
+#: A module-level function named by a placeholder, after an optional fixed start:
+#: ``async def ${2:read_item}(``, ``def test_${2:read_main}(``.
+_DEFINED_FUNCTION = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w*)\$\{(\d+):(\w+)\}\(", re.MULTILINE)
+
+
+def defined_functions(body: str) -> tuple[tuple[str, str, str], ...]:
+    """(fixed start, tab stop, default) of each function the body defines at its top level."""
+    return tuple((m[1], m[2], m[3]) for m in _DEFINED_FUNCTION.finditer(body))
+
+
+def rename_taken(body: str, taken: frozenset[str]) -> str:
+    """The body with each top-level function's default name made free in the module.
+
+    Accepting "GET one item" in a module that already has ``read_item`` gives
+    ``read_item_2``: the user may still overwrite the placeholder, but skipping it no longer
+    redefines a function silently (or hides a test of the same name).  Every occurrence of
+    the placeholder is renamed.
+    """
+    for start, stop, name in defined_functions(body):
+        if start + name not in taken:
+            continue
+        number = 2
+        while f"{start}{name}_{number}" in taken:
+            number += 1
+        body = body.replace(f"${{{stop}:{name}}}", f"${{{stop}:{name}_{number}}}")
+    return body
+
+
 def variables_in(body: str) -> set[str]:
     return set(VARIABLE.findall(body))
 
