@@ -547,7 +547,8 @@ def running_context7(**options: Any) -> Iterator[FakeContext7]:
 def main() -> None:
     """Serve the fake API until interrupted, for editors driven by other test programs.
 
-    Prints the base URL on the first line of stdout, then one line per request received.
+    Prints the base URL on the first line of stdout, then one line per request received:
+    its endpoint, its parameters and its ``Authorization`` header (``-`` when absent).
     """
     import time
 
@@ -559,7 +560,8 @@ def main() -> None:
             fresh = server.requests[seen:]
             seen += len(fresh)
             for request in fresh:
-                print(f"{request.endpoint} {request.params}", flush=True)
+                authorization = request.headers.get("authorization", "-")
+                print(f"{request.endpoint} {request.params} {authorization}", flush=True)
 
 
 if __name__ == "__main__":

@@ -93,3 +93,13 @@ def test_context7_action_opens_the_document_in_the_markdown_preview(report):
         "the local Context7 was not asked; the extension's log:\n"
         + "\n".join(report["extensionLog"])
     )
+
+
+def test_the_api_key_set_from_the_palette_reaches_context7(report):
+    """ "Set Context7 API key" stores the key, the server restarts with it, and "Look up in
+    Context7…" sends the typed query with it; the first lookup went without one."""
+    (typed,) = [r for r in report["context7Requests"] if "sse streaming events" in r]
+    assert typed.endswith(" Bearer ctx7sk-e2e-0000-test")
+    (first,) = [r for r in report["context7Requests"] if "websocket connection manager" in r]
+    assert first.endswith(" -")
+    assert any(tab.startswith("Preview sse-streaming-events") for tab in report["lookupTabs"])

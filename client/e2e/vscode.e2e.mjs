@@ -6,6 +6,8 @@
 //   VSIX         the packaged extension          PYTHON     an interpreter with FastAPI
 //   CHROMIUM     the browser executable          OUT        where to write the JSON report
 //   REPO         the repository root (for tests/context7_server.py)
+// It drives completion, hover, the Context7 code action and its Markdown preview, then the
+// palette: "Set Context7 API key" (secret storage, restart) and "Look up in Context7…".
 // Every wait is bounded; the report says which step failed, with a screenshot beside it.
 
 import { spawn, spawnSync } from "node:child_process";
@@ -26,6 +28,10 @@ const env = process.env;
 const report = { steps: [] };
 const root = mkdtempSync(join(tmpdir(), "fastapi-ls-vscode-"));
 const children = [];
+
+/** A made-up key: the Context7 test server only reports what it receives. */
+const API_KEY = "ctx7sk-e2e-0000-test";
+const TYPED_QUERY = "sse streaming events";
 
 const MAIN = `from fastapi import Depends, FastAPI, WebSocket
 
@@ -276,7 +282,71 @@ async function drive(page, url, context7) {
   for (let attempt = 0; attempt < 20 && requests().length === 0; attempt++) await page.waitForTimeout(250);
   report.context7Requests = requests();
   step("document opened", { tabs });
+
+  // "Set Context7 API key": the key goes to the secret storage, the server restarts with it.
+  await runCommand(page, "FastAPI: Set Context7 API key");
+  await page.keyboard.type(API_KEY);
+  await page.keyboard.press("Enter");
+  await waitFor(
+    () =>
+      extensionLog().filter((line) => line.includes("Context7 API key: from VS Code's secret storage"))
+        .length > 0,
+    30000,
+    "the restart with the stored key",
+  );
+  // Running again once the status bar shows the versions the new server found.
+  await waitFor(async () => /\d+\.\d+/.test(await status.innerText()), 60000, "the restarted server");
+  step("API key stored, server restarted");
+
+  // "Look up in Context7…" with a query typed in, sent with the key.
+  await runCommand(page, "FastAPI: Look up in Context7");
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type(TYPED_QUERY);
+  await page.keyboard.press("Enter");
+  await waitFor(() => requests().some((line) => line.includes(TYPED_QUERY)), 30000, "the typed lookup");
+  tabs = [];
+  await waitFor(
+    async () => {
+      tabs = await page
+        .locator(".tabs-container .tab")
+        .evaluateAll((nodes) => nodes.map((n) => n.getAttribute("aria-label") || n.textContent || ""));
+      return tabs.some((tab) => tab.startsWith("Preview sse-streaming"));
+    },
+    30000,
+    "the typed lookup's preview",
+  );
+  report.lookupTabs = tabs;
+  report.context7Requests = requests();
+  step("typed lookup opened", { tabs });
   await page.screenshot({ path: `${env.OUT}.png` });
+}
+
+/** Run a command from the palette by its title. */
+async function runCommand(page, title) {
+  const input = page.locator(".quick-input-widget input").first();
+  // A focused Markdown preview (a webview) keeps the keys: focus the code editor first.
+  for (let attempt = 0; attempt < 5 && !(await input.isVisible()); attempt++) {
+    await page.locator(".monaco-editor .view-lines").first().click();
+    await page.keyboard.press("F1");
+    await input.waitFor({ timeout: 3000 }).catch(() => {});
+  }
+  await input.waitFor({ timeout: 3000 });
+  await page.keyboard.type(title);
+  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
+  await row.waitFor({ timeout: 10000 });
+  await page.keyboard.press("Enter");
+  // The command's own input box replaces the palette.
+  await page.waitForTimeout(500);
+}
+
+/** Poll `check` until it holds; fail with what was awaited. */
+async function waitFor(check, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }
 
 try {
