@@ -60,6 +60,8 @@ class ModuleAnalysis:
     routers: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
     functions: tuple[str, ...] = ()
+    #: the module-level function names, for membership tests
+    function_names: frozenset[str] = frozenset()
     classes: tuple[str, ...] = ()
     path_operations: frozenset[str] = frozenset()
     dependencies: tuple[str, ...] = ()
@@ -154,6 +156,7 @@ def analyse(source: str) -> ModuleAnalysis:
         routers=_unique(routers + imported_routers),
         models=tuple(models),
         functions=_unique(functions),
+        function_names=frozenset(functions),
         classes=tuple(classes),
         path_operations=frozenset(path_operations),
         dependencies=tuple(dependencies),

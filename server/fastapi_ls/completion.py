@@ -183,7 +183,9 @@ def _snippet_item(
 ) -> types.CompletionItem | None:
     context = request.context
     if context.kind == "decorator":
-        body, plain = _expand(snippet.body, tuple(sorted(values.items())))
+        body, plain = _expand(
+            snippet.body, tuple(sorted(values.items())), _renames(request, snippet)
+        )
         filter_text = label = plain.split("\n", 1)[0]
         if not label.lower().startswith(context.typed.lower()):
             return None
@@ -194,11 +196,9 @@ def _snippet_item(
             return None
         filter_text, score = match
         label = snippet.label
-        body, plain = _expand(snippet.body, tuple(sorted(values.items())))
-    if context.kind != "model_body" and request.analysis.functions:
-        renamed = snippet_syntax.rename_taken(body, frozenset(request.analysis.functions))
-        if renamed != body:
-            body, plain = renamed, snippet_syntax.to_plain_text(renamed)
+        body, plain = _expand(
+            snippet.body, tuple(sorted(values.items())), _renames(request, snippet)
+        )
     text = body if request.client.snippets else plain
     indent = "" if request.client.indents_continuation_lines else context.indent
     text = _reindent(text, indent, tabs="\t" in context.indent)
@@ -224,9 +224,20 @@ def _snippet_item(
     )
 
 
+def _renames(request: Request, snippet: Snippet) -> tuple[tuple[str, str], ...]:
+    """Placeholder renames that keep the snippet's functions from reusing the module's names."""
+    if request.context.kind == "model_body":
+        return ()
+    return snippet_syntax.renames_for(snippet.body, request.analysis.function_names)
+
+
 @functools.lru_cache(maxsize=1024)
-def _expand(body: str, values: tuple[tuple[str, str], ...]) -> tuple[str, str]:
+def _expand(
+    body: str, values: tuple[tuple[str, str], ...], renames: tuple[tuple[str, str], ...] = ()
+) -> tuple[str, str]:
     """The body with the file's names filled in, as a snippet and as plain text."""
+    for old, new in renames:
+        body = body.replace(old, new)
     filled = snippet_syntax.fill_variables(body, dict(values))
     return filled, snippet_syntax.to_plain_text(filled)
 

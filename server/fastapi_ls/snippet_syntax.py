@@ -12,7 +12,9 @@ sent.  This module parses that grammar so a body can be
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Set as AbstractSet
 
 VARIABLE = re.compile(r"\{\{(\w+)\}\}")
 
@@ -41,26 +43,35 @@ def fill_variables(body: str, values: dict[str, str]) -> str:
 _DEFINED_FUNCTION = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w*)\$\{(\d+):(\w+)\}\(", re.MULTILINE)
 
 
+@functools.lru_cache(maxsize=512)
 def defined_functions(body: str) -> tuple[tuple[str, str, str], ...]:
     """(fixed start, tab stop, default) of each function the body defines at its top level."""
     return tuple((m[1], m[2], m[3]) for m in _DEFINED_FUNCTION.finditer(body))
 
 
-def rename_taken(body: str, taken: frozenset[str]) -> str:
-    """The body with each top-level function's default name made free in the module.
+def renames_for(body: str, taken: AbstractSet[str]) -> tuple[tuple[str, str], ...]:
+    """The placeholder replacements giving each top-level function a name free in the module.
 
     Accepting "GET one item" in a module that already has ``read_item`` gives
     ``read_item_2``: the user may still overwrite the placeholder, but skipping it no longer
-    redefines a function silently (or hides a test of the same name).  Every occurrence of
-    the placeholder is renamed.
+    redefines a function silently (or hides a test of the same name).  Each pair replaces every
+    occurrence of the placeholder.
     """
+    renames = []
     for start, stop, name in defined_functions(body):
         if start + name not in taken:
             continue
         number = 2
         while f"{start}{name}_{number}" in taken:
             number += 1
-        body = body.replace(f"${{{stop}:{name}}}", f"${{{stop}:{name}_{number}}}")
+        renames.append((f"${{{stop}:{name}}}", f"${{{stop}:{name}_{number}}}"))
+    return tuple(renames)
+
+
+def rename_taken(body: str, taken: AbstractSet[str]) -> str:
+    """The body with :func:`renames_for` applied."""
+    for old, new in renames_for(body, taken):
+        body = body.replace(old, new)
     return body
 
 
