@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from fastapi_ls.imports import import_edits
@@ -33,7 +36,7 @@ def with_imports(source: str, statements: list[str]) -> str:
         (
             "from fastapi import FastAPI\n\napp = FastAPI()\n",
             ["from fastapi import FastAPI, Depends", "from typing import Annotated"],
-            "from fastapi import Depends, FastAPI\nfrom typing import Annotated\n\n"
+            "from typing import Annotated\n\nfrom fastapi import Depends, FastAPI\n\n"
             "app = FastAPI()\n",
         ),
         (
@@ -70,7 +73,7 @@ def with_imports(source: str, statements: list[str]) -> str:
         (
             "import os\r\nx = 1\r\n",
             ["from fastapi import Depends"],
-            "import os\r\nfrom fastapi import Depends\r\nx = 1\r\n",
+            "import os\r\n\r\nfrom fastapi import Depends\r\nx = 1\r\n",
         ),
         (
             "x = 1",
@@ -110,6 +113,33 @@ def with_imports(source: str, statements: list[str]) -> str:
             ["from fastapi import Path"],
             "from fastapi import Path, Query, \\\n    status\n",
         ),
+        # New statements go to their section (standard library, packages, the project's own
+        # modules), sorted there: ``import m`` before ``from m import``, then by module.
+        (
+            '"""Doc."""\n\nimport os\nfrom pathlib import Path\n\nfrom fastapi import FastAPI\n'
+            "from pydantic import BaseModel\n\nfrom .models import Item\n\napp = FastAPI()\n",
+            ["from typing import Annotated", "import time", "from fastapi.security import X"],
+            '"""Doc."""\n\nimport os\nimport time\nfrom pathlib import Path\nfrom typing import '
+            "Annotated\n\nfrom fastapi import FastAPI\nfrom fastapi.security import X\n"
+            "from pydantic import BaseModel\n\nfrom .models import Item\n\napp = FastAPI()\n",
+        ),
+        (
+            "from fastapi import FastAPI\n\nfrom .deps import get_db\n",
+            ["import jwt", "from typing import Annotated"],
+            "from typing import Annotated\n\nimport jwt\nfrom fastapi import FastAPI\n\n"
+            "from .deps import get_db\n",
+        ),
+        (
+            "import os\n\nx = 1\n",
+            ["from pydantic import BaseModel", "from fastapi import Depends"],
+            "import os\n\nfrom fastapi import Depends\nfrom pydantic import BaseModel\n\nx = 1\n",
+        ),
+        # Statements in an order of the user's own: new ones go after their section's last.
+        (
+            "from pydantic import BaseModel\nfrom fastapi import FastAPI\n",
+            ["from jwt import decode"],
+            "from pydantic import BaseModel\nfrom fastapi import FastAPI\nfrom jwt import decode\n",
+        ),
         # Names in an order of the user's own: new ones go last.
         (
             "from fastapi import Query, FastAPI\n",
@@ -141,3 +171,40 @@ def test_names_bound_later_in_the_file_are_not_imported_twice():
 def test_header_of_a_broken_file():
     source = "from fastapi import (FastAPI,\n\nclass X(:\n"
     assert "Depends" in with_imports(source, ["from fastapi import Depends"])
+
+
+HEADERS = {
+    "sorted sections": (
+        '"""Orders."""\n\nimport os\nfrom typing import Any\n\n'
+        "from fastapi import APIRouter, Query\nfrom pydantic import BaseModel\n\n"
+        "from .models import Order\n\nrouter = APIRouter()\n"
+    ),
+    "packages only": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+    "one name per line": (
+        "import time\n\nfrom fastapi import (\n    Depends,\n    FastAPI,\n)\n\napp = FastAPI()\n"
+    ),
+    "future and docstring": '"""App."""\n\nfrom __future__ import annotations\n\nx = 1\n',
+}
+
+
+def test_every_snippets_imports_keep_a_sorted_header_sorted(tmp_path):
+    """Each snippet's imports, added to headers that ruff finds sorted, leave them sorted."""
+    from fastapi_ls import knowledge
+
+    files = []
+    for header_name, source in HEADERS.items():
+        for snippet in knowledge.load().snippets:
+            if not snippet.imports:
+                continue
+            path = tmp_path / f"{snippet.id}-{header_name.replace(' ', '_')}.py"
+            path.write_text(with_imports(source, list(snippet.imports)))
+            files.append(path)
+    headers = []
+    for index, source in enumerate(HEADERS.values()):
+        headers.append(tmp_path / f"header_{index}.py")
+        headers[-1].write_text(source)
+    ruff = [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "I", "--no-cache"]
+    before = subprocess.run([*ruff, *map(str, headers)], capture_output=True, text=True)
+    assert before.returncode == 0, before.stdout
+    after = subprocess.run([*ruff, *map(str, files)], capture_output=True, text=True)
+    assert after.returncode == 0, after.stdout[:3000]

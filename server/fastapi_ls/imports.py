@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import sys
 from collections.abc import Iterable, Sequence
 
 import attrs
@@ -53,12 +54,29 @@ class _FromStatement:
     name_starts: list[tuple[int, int]] = attrs.field(factory=list)
 
 
+@attrs.frozen
+class _Statement:
+    """One import statement of the header, for placing new ones beside it."""
+
+    first_line: int
+    last_line: int
+    module: str
+    is_from: bool
+    #: statements not separated by a blank line share a block
+    block: int
+
+    @property
+    def key(self) -> tuple[int, int, str]:
+        return statement_key(self.module, self.is_from)
+
+
 @attrs.define
 class ImportHeader:
     """The imports at the top of a module, and where new ones go."""
 
     bound: set[str] = attrs.field(factory=set)
     from_statements: dict[str, _FromStatement] = attrs.field(factory=dict)
+    statements: list[_Statement] = attrs.field(factory=list)
     insert_line: int = 0
     has_imports: bool = False
     #: the last line read: a change below it leaves the header as it is
@@ -102,14 +120,99 @@ def import_edits(
     edits: list[TextEdit] = []
     for module, names in merged.items():
         edits.extend(_merge_edits(header.from_statements[module], names, newline))
-    new_lines = [f"import {name}" for name in new_plain]
-    new_lines += [
-        f"from {module} import {', '.join(sorted(names, key=member_key))}"
+    new_statements = [(name.split()[0], False, f"import {name}") for name in new_plain]
+    new_statements += [
+        (module, True, f"from {module} import {', '.join(sorted(names, key=member_key))}")
         for module, names in new_from.items()
     ]
-    if new_lines:
+    if not new_statements:
+        return edits
+    if not header.statements:
+        new_statements.sort(key=lambda new: statement_key(new[0], new[1]))
+        new_lines = [text for _, _, text in new_statements]
         edits.append(_insert_lines_edit(lines, header, new_lines, newline))
+        return edits
+    edits.extend(_placed_statements(lines, header, new_statements, newline))
     return edits
+
+
+#: isort's and ruff's default sections, in their order.
+FUTURE, STANDARD_LIBRARY, THIRD_PARTY, LOCAL = range(4)
+
+
+def section_of(module: str) -> int:
+    """The section of an imported module: relative imports are local, the rest by name."""
+    if module.startswith("."):
+        return LOCAL
+    top = module.split(".", 1)[0]
+    if top == "__future__":
+        return FUTURE
+    return STANDARD_LIBRARY if top in sys.stdlib_module_names else THIRD_PARTY
+
+
+def statement_key(module: str, is_from: bool) -> tuple[int, int, str]:
+    """The order of statements: by section, ``import m`` before ``from m import``, by module."""
+    return section_of(module), int(is_from), module.lower()
+
+
+def _placed_statements(
+    lines: Sequence[str],
+    header: ImportHeader,
+    new_statements: list[tuple[str, bool, str]],
+    newline: str,
+) -> list[TextEdit]:
+    """Edits putting each new statement in its section, sorted among the statements there.
+
+    A section's statements are those of its first block (a blank line ends a block, so a
+    separate block of the project's own modules is not mixed with the packages).  Sorted
+    statements get the new one in its place; others get it after their last one.  A section
+    the header lacks becomes a block of its own, before the first later section or after the
+    last earlier one.
+    """
+    at: dict[int, list[str]] = {}
+    new_blocks: dict[tuple[int, bool], list[tuple[tuple[int, int, str], str]]] = {}
+    for module, is_from, text in sorted(new_statements, key=lambda n: statement_key(n[0], n[1])):
+        key = statement_key(module, is_from)
+        section = key[0]
+        in_section = [st for st in header.statements if section_of(st.module) == section]
+        if in_section:
+            block = [st for st in in_section if st.block == in_section[0].block]
+            keys = [st.key for st in block]
+            after = (
+                next((st for st in block if st.key > key), None) if keys == sorted(keys) else None
+            )
+            line = after.first_line if after is not None else block[-1].last_line + 1
+            at.setdefault(line, []).append(text)
+            continue
+        later = next((st for st in header.statements if section_of(st.module) > section), None)
+        if later is not None:
+            new_blocks.setdefault((later.first_line, True), []).append((key, text))
+        else:
+            last = header.statements[-1].last_line + 1
+            new_blocks.setdefault((last, False), []).append((key, text))
+    edits = []
+    for line, texts in at.items():
+        edits.append(_insert_at(lines, line, "".join(t + newline for t in texts), newline))
+    for (line, before), entries in new_blocks.items():
+        # Sections that are new at the same place are blocks of their own.
+        sections: dict[int, list[str]] = {}
+        for key, text in entries:
+            sections.setdefault(key[0], []).append(text + newline)
+        block_text = newline.join("".join(texts) for texts in sections.values())
+        text = block_text + newline if before else newline + block_text
+        edits.append(_insert_at(lines, line, text, newline))
+    return edits
+
+
+def _insert_at(lines: Sequence[str], line: int, text: str, newline: str) -> TextEdit:
+    """Insert whole lines before ``line`` (at the end of a file without a final line break)."""
+    if line >= len(lines):
+        if lines and not lines[-1].endswith(("\n", "\r")):
+            last = len(lines) - 1
+            end = len(lines[last])
+            return TextEdit(last, end, last, end, newline + text.removesuffix(newline))
+        return TextEdit(len(lines), 0, len(lines), 0, text)
+    return TextEdit(line, 0, line, 0, text)
 
 
 def _parse_statement(statement: str) -> tuple[str | None, list[str]] | None:
@@ -139,10 +242,13 @@ def read_header(lines: Sequence[str]) -> ImportHeader:
     index = 0
     limit = min(len(lines), MAX_HEADER_LINES)
     seen_code = False
+    block = 0
     while index < limit:
         text = lines[index].rstrip("\r\n")
         stripped = text.strip()
         if not stripped or stripped.startswith("#"):
+            if not stripped:
+                block += 1
             index += 1
             continue
         if not seen_code and _DOCSTRING_START.match(stripped):
@@ -155,7 +261,11 @@ def read_header(lines: Sequence[str]) -> ImportHeader:
             break
         from_match = _FROM.match(text)
         if from_match is not None:
+            start = index
             index = _read_from(lines, index, from_match, header)
+            header.statements.append(
+                _Statement(start, index - 1, from_match.group(1), is_from=True, block=block)
+            )
             if from_match.group(1) == "__future__" and not header.has_imports:
                 header.insert_line = index
             else:
@@ -168,7 +278,12 @@ def read_header(lines: Sequence[str]) -> ImportHeader:
                 alias = _NAME_AS.match(part.strip().removeprefix("import").strip())
                 if alias:
                     header.bound.add(alias.group(2) or alias.group(1).split(".")[0])
+            start = index
             index = _end_of_logical_line(lines, index) + 1
+            module = import_match.group(1).split(",")[0].split()[0]
+            header.statements.append(
+                _Statement(start, index - 1, module, is_from=False, block=block)
+            )
             header.has_imports = True
             header.insert_line = index
             continue
