@@ -10,6 +10,7 @@ grow with the file.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import sys
 from collections.abc import Iterable, Sequence
@@ -140,6 +141,7 @@ def import_edits(
 FUTURE, STANDARD_LIBRARY, THIRD_PARTY, LOCAL = range(4)
 
 
+@functools.lru_cache(maxsize=4096)
 def section_of(module: str) -> int:
     """The section of an imported module: relative imports are local, the rest by name."""
     if module.startswith("."):
@@ -150,6 +152,7 @@ def section_of(module: str) -> int:
     return STANDARD_LIBRARY if top in sys.stdlib_module_names else THIRD_PARTY
 
 
+@functools.lru_cache(maxsize=4096)
 def statement_key(module: str, is_from: bool) -> tuple[int, int, str]:
     """The order of statements: by section, ``import m`` before ``from m import``, by module."""
     return section_of(module), int(is_from), module.lower()
@@ -374,6 +377,7 @@ def _name_starts(lines: Sequence[str], first: int, last: int) -> list[tuple[int,
     return starts
 
 
+@functools.lru_cache(maxsize=4096)
 def member_key(name: str) -> tuple[int, str, str]:
     """The order of names within ``from m import …`` used by isort and ruff by default.
 
