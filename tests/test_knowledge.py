@@ -295,6 +295,10 @@ def test_to_plain_text_repeats_a_mirrored_default():
     assert snippet_syntax.to_plain_text(body) == "item = load()\nreturn item"
 
 
+def rename_taken(body: str, taken: frozenset[str]) -> str:
+    return snippet_syntax.apply_renames(body, snippet_syntax.renames_for(body, taken))
+
+
 ROUTE_BODY = textwrap.dedent(
     """\
     @app.get("/items/{item_id}")
@@ -309,7 +313,7 @@ ROUTE_BODY = textwrap.dedent(
 
 
 def test_rename_taken_gives_a_free_function_name():
-    renamed = snippet_syntax.rename_taken(ROUTE_BODY, frozenset({"read_item", "read_item_2"}))
+    renamed = rename_taken(ROUTE_BODY, frozenset({"read_item", "read_item_2"}))
     assert "async def ${2:read_item_3}(" in renamed
     # Only whole placeholder names are functions; a name built from one is left alone.
     assert "def ${4:read_item}_helper" in renamed
@@ -318,17 +322,17 @@ def test_rename_taken_gives_a_free_function_name():
 
 def test_rename_taken_renames_every_occurrence_of_the_placeholder():
     body = "async def ${1:handler}(x):\n    pass\n\n\napp.add_handler(${1:handler})\n"
-    renamed = snippet_syntax.rename_taken(body, frozenset({"handler"}))
+    renamed = rename_taken(body, frozenset({"handler"}))
     assert snippet_syntax.to_plain_text(renamed).count("handler_2") == 2
 
 
 def test_rename_taken_leaves_free_names_and_methods():
-    assert snippet_syntax.rename_taken(ROUTE_BODY, frozenset({"list_items"})) == ROUTE_BODY
+    assert rename_taken(ROUTE_BODY, frozenset({"list_items"})) == ROUTE_BODY
     method = "class A:\n    def ${1:read_item}(self):\n        pass\n"
-    assert snippet_syntax.rename_taken(method, frozenset({"read_item"})) == method
+    assert rename_taken(method, frozenset({"read_item"})) == method
 
 
 def test_rename_taken_keeps_the_fixed_start_of_a_name():
     body = "def test_${2:read_main}() -> None:\n    pass\n"
-    renamed = snippet_syntax.rename_taken(body, frozenset({"test_read_main"}))
+    renamed = rename_taken(body, frozenset({"test_read_main"}))
     assert renamed.startswith("def test_${2:read_main_2}()")

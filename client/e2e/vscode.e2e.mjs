@@ -264,14 +264,15 @@ async function drive(page, url, context7) {
   await action.click({ timeout: 10000 });
   step("action chosen");
 
-  // The document opens in the Markdown preview beside the code.
+  // The document opens in the Markdown preview beside the code; the test reads what came.
   let tabs = [];
-  for (let attempt = 0; attempt < 40 && !tabs.some((t) => /Preview/.test(t) || /\.md/.test(t)); attempt++) {
-    await page.waitForTimeout(500);
+  const tabsShow = (pattern) => async () => {
     tabs = await page
       .locator(".tabs-container .tab")
       .evaluateAll((nodes) => nodes.map((n) => n.getAttribute("aria-label") || n.textContent || ""));
-  }
+    return tabs.some((tab) => pattern.test(tab));
+  };
+  await waitFor(tabsShow(/Preview|\.md/), 20000, "a Markdown tab").catch(() => {});
   report.tabs = tabs;
   // The Context7 test server reports each request on its stdout a moment after answering it.
   const requests = () =>
@@ -279,7 +280,7 @@ async function drive(page, url, context7) {
       .output()
       .split("\n")
       .filter((line) => line.startsWith("context "));
-  for (let attempt = 0; attempt < 20 && requests().length === 0; attempt++) await page.waitForTimeout(250);
+  await waitFor(() => requests().length > 0, 5000, "a Context7 request").catch(() => {});
   report.context7Requests = requests();
   step("document opened", { tabs });
 
@@ -288,9 +289,7 @@ async function drive(page, url, context7) {
   await page.keyboard.type(API_KEY);
   await page.keyboard.press("Enter");
   await waitFor(
-    () =>
-      extensionLog().filter((line) => line.includes("Context7 API key: from VS Code's secret storage"))
-        .length > 0,
+    () => extensionLog().some((line) => line.includes("Context7 API key: from VS Code's secret storage")),
     30000,
     "the restart with the stored key",
   );
@@ -304,17 +303,7 @@ async function drive(page, url, context7) {
   await page.keyboard.type(TYPED_QUERY);
   await page.keyboard.press("Enter");
   await waitFor(() => requests().some((line) => line.includes(TYPED_QUERY)), 30000, "the typed lookup");
-  tabs = [];
-  await waitFor(
-    async () => {
-      tabs = await page
-        .locator(".tabs-container .tab")
-        .evaluateAll((nodes) => nodes.map((n) => n.getAttribute("aria-label") || n.textContent || ""));
-      return tabs.some((tab) => tab.startsWith("Preview sse-streaming"));
-    },
-    30000,
-    "the typed lookup's preview",
-  );
+  await waitFor(tabsShow(/^Preview sse-streaming/), 30000, "the typed lookup's preview");
   report.lookupTabs = tabs;
   report.context7Requests = requests();
   step("typed lookup opened", { tabs });

@@ -61,6 +61,10 @@ export function planLaunch(
   // a `fastapi_ls/` or `pygls/` directory of the project would shadow the server's own code.
   const cwd = input.extensionPath;
   const interpreter = resolution.project?.path;
+  const run = (command: string, args: readonly string[], description: string): LaunchDecision => ({
+    ok: true,
+    plan: { command, args, env, cwd, interpreter, description },
+  });
 
   const [executable, ...executableArgs] = settings.path;
   if (executable !== undefined) {
@@ -80,17 +84,7 @@ export function planLaunch(
         setting: "fastapiLs.interpreter",
       };
     }
-    return {
-      ok: true,
-      plan: {
-        command: executable,
-        args: executableArgs,
-        env,
-        cwd,
-        interpreter,
-        description: `${settings.path.join(" ")} (fastapiLs.path)`,
-      },
-    };
+    return run(executable, executableArgs, `${settings.path.join(" ")} (fastapiLs.path)`);
   }
 
   const python = resolution.launch?.path;
@@ -103,30 +97,10 @@ export function planLaunch(
   }
   const args = ["-m", "fastapi_ls"];
   if (settings.importStrategy === "fromEnvironment") {
-    return {
-      ok: true,
-      plan: {
-        command: python,
-        args,
-        env,
-        cwd,
-        interpreter,
-        description: `${python} -m fastapi_ls (installed in that environment)`,
-      },
-    };
+    return run(python, args, `${python} -m fastapi_ls (installed in that environment)`);
   }
   const libs = bundledLibs(input.extensionPath, pathApi);
   const inherited = env["PYTHONPATH"];
   env["PYTHONPATH"] = inherited ? `${libs}${pathApi.delimiter}${inherited}` : libs;
-  return {
-    ok: true,
-    plan: {
-      command: python,
-      args,
-      env,
-      cwd,
-      interpreter,
-      description: `${python} -m fastapi_ls (bundled server in ${libs})`,
-    },
-  };
+  return run(python, args, `${python} -m fastapi_ls (bundled server in ${libs})`);
 }

@@ -236,9 +236,9 @@ def _expand(
     body: str, values: tuple[tuple[str, str], ...], renames: tuple[tuple[str, str], ...] = ()
 ) -> tuple[str, str]:
     """The body with the file's names filled in, as a snippet and as plain text."""
-    for old, new in renames:
-        body = body.replace(old, new)
-    filled = snippet_syntax.fill_variables(body, dict(values))
+    filled = snippet_syntax.fill_variables(
+        snippet_syntax.apply_renames(body, renames), dict(values)
+    )
     return filled, snippet_syntax.to_plain_text(filled)
 
 

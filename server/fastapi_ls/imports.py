@@ -78,8 +78,8 @@ class ImportHeader:
     bound: set[str] = attrs.field(factory=set)
     from_statements: dict[str, _FromStatement] = attrs.field(factory=dict)
     statements: list[_Statement] = attrs.field(factory=list)
+    #: where the first import goes in a module without any: after its docstring
     insert_line: int = 0
-    has_imports: bool = False
     #: the last line read: a change below it leaves the header as it is
     last_line: int = 0
 
@@ -208,12 +208,12 @@ def _placed_statements(
 
 
 def _insert_at(lines: Sequence[str], line: int, text: str, newline: str) -> TextEdit:
-    """Insert whole lines before ``line`` (at the end of a file without a final line break)."""
+    """Insert whole lines before ``line``, or after the last line (adding the break it lacks)."""
     if line >= len(lines):
         if lines and not lines[-1].endswith(("\n", "\r")):
             last = len(lines) - 1
             end = len(lines[last])
-            return TextEdit(last, end, last, end, newline + text.removesuffix(newline))
+            return TextEdit(last, end, last, end, newline + text)
         return TextEdit(len(lines), 0, len(lines), 0, text)
     return TextEdit(line, 0, line, 0, text)
 
@@ -269,11 +269,6 @@ def read_header(lines: Sequence[str]) -> ImportHeader:
             header.statements.append(
                 _Statement(start, index - 1, from_match.group(1), is_from=True, block=block)
             )
-            if from_match.group(1) == "__future__" and not header.has_imports:
-                header.insert_line = index
-            else:
-                header.has_imports = True
-                header.insert_line = index
             continue
         import_match = _IMPORT.match(text)
         if import_match is not None:
@@ -287,8 +282,6 @@ def read_header(lines: Sequence[str]) -> ImportHeader:
             header.statements.append(
                 _Statement(start, index - 1, module, is_from=False, block=block)
             )
-            header.has_imports = True
-            header.insert_line = index
             continue
         break
     header.last_line = index
@@ -452,18 +445,13 @@ def _append_edit(statement: _FromStatement, names: list[str], newline: str) -> T
 def _insert_lines_edit(
     lines: Sequence[str], header: ImportHeader, new_lines: list[str], newline: str
 ) -> TextEdit:
+    """The first imports of a module: after its docstring, apart from the code by a blank line."""
     line = header.insert_line
     text = "".join(f"{statement}{newline}" for statement in new_lines)
-    if line >= len(lines):
-        if lines and not lines[-1].endswith(("\n", "\r")):
-            last = len(lines) - 1
-            end = len(lines[last])
-            return TextEdit(last, end, last, end, newline + text)
-        return TextEdit(len(lines), 0, len(lines), 0, text)
-    if not header.has_imports:
+    if line < len(lines):
         following = lines[line].strip()
         if following and not following.startswith("#"):
             text = (newline if line > 0 else "") + text + newline
         elif line > 0 and lines[line - 1].strip():
             text = newline + text
-    return TextEdit(line, 0, line, 0, text)
+    return _insert_at(lines, line, text, newline)

@@ -68,9 +68,9 @@ def renames_for(body: str, taken: AbstractSet[str]) -> tuple[tuple[str, str], ..
     return tuple(renames)
 
 
-def rename_taken(body: str, taken: AbstractSet[str]) -> str:
-    """The body with :func:`renames_for` applied."""
-    for old, new in renames_for(body, taken):
+def apply_renames(body: str, renames: tuple[tuple[str, str], ...]) -> str:
+    """The body with the replacements of :func:`renames_for` made."""
+    for old, new in renames:
         body = body.replace(old, new)
     return body
 
