@@ -2,7 +2,7 @@
 
 ``emacs --batch -Q`` loads the README's Emacs Lisp block (read at run time, so the README
 cannot rot), activates Debian's Eglot package, opens a FastAPI module and runs
-``tests/editors/emacs/driver.el``: completion through Eglot's ``completion-at-point`` table
+``tests/e2e/editors/emacs/driver.el``: completion through Eglot's ``completion-at-point`` table
 (at module level and in a model body, below lines of non-ASCII text), a hover and the code
 actions at positions Eglot computes from point, then ``M-x eglot-code-actions`` choosing the
 Context7 action, against the local Context7 test server.  The driver writes what it saw as
@@ -29,8 +29,8 @@ from helpers import readme_block, units
 
 from fastapi_ls import knowledge, settings
 
-ROOT = Path(__file__).resolve().parents[1]
-DRIVER = ROOT / "tests" / "editors" / "emacs" / "driver.el"
+ROOT = Path(__file__).resolve().parents[2]
+DRIVER = ROOT / "tests" / "e2e" / "editors" / "emacs" / "driver.el"
 INSTALL = ROOT / "scripts" / "install-editors.sh"
 #: Where Debian installs ELPA packages (elpa-eglot); a user's Emacs activates them at start-up.
 DEBIAN_ELPA = ["/usr/share/emacs/site-lisp/elpa"]

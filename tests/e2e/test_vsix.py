@@ -22,7 +22,7 @@ import pytest
 
 from fastapi_ls import __version__
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXTENSION = "extension"
 LIBS = f"{EXTENSION}/bundled/libs"
 #: The package is the bundled client, the pure-Python server and its dependencies: a few MB.

