@@ -20,7 +20,6 @@ import attrs
 from lsprotocol import types
 from packaging.version import Version
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
@@ -33,6 +32,7 @@ from .documents import DocumentState, DocumentStore
 from .line_document import LineWorkspace
 from .param_docs import ParamDocs
 from .positions import to_client, to_server
+from .protocol import STATUS_REQUEST, FastApiProtocol
 from .workspace_modules import ModuleIndex
 
 log = logging.getLogger(__name__)
@@ -40,29 +40,13 @@ log = logging.getLogger(__name__)
 SERVER_NAME = "fastapi-ls"
 CONFIGURATION_SECTION = "fastapiLs"
 COMPLETION_TRIGGERS = ["@", "=", "(", ".", ","]
-STATUS_REQUEST = "fastapiLs/status"
-#: Requests of this server's own (not in LSP).
-OWN_REQUESTS = frozenset({STATUS_REQUEST})
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _Protocol(LanguageServerProtocol):
-    """pygls's protocol, accepting this server's own requests without ``params``.
-
-    JSON-RPC lets a request leave ``params`` out; pygls requires it for methods that lsprotocol
-    does not know, and fails on ``fastapiLs/status`` sent bare.
-    """
-
-    def structure_message(self, data: dict[str, Any]) -> Any:
-        if "id" in data and data.get("method") in OWN_REQUESTS and "params" not in data:
-            data = {**data, "params": None}
-        return super().structure_message(data)
-
-
 class FastApiLanguageServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__(SERVER_NAME, __version__, protocol_cls=_Protocol)
+        super().__init__(SERVER_NAME, __version__, protocol_cls=FastApiProtocol)
         self.settings = settings.Settings()
         self.knowledge = knowledge.load()
         self.client_features = completion.ClientFeatures()
