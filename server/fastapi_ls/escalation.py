@@ -217,6 +217,14 @@ def _age(age: timedelta) -> str:
     return f"{seconds // 86400} days"
 
 
+@attrs.frozen
+class Offer:
+    """A lookup to offer, and the diagnostic message it answers (for "look up this error")."""
+
+    lookup: Lookup
+    diagnostic: str | None = None
+
+
 def lookups_at(
     text: str,
     *,
@@ -226,20 +234,21 @@ def lookups_at(
     path: str,
     knowledge: KnowledgeBase,
     installed: dict[str, Version],
-) -> list[Lookup]:
+) -> list[Offer]:
     """The escalations to offer: detected topics, then each diagnostic, then the selection.
 
     ``text`` is the cursor's line or the selected text.  A selection that is one name is not
-    offered: Eglot sends the symbol at point as the range when nothing is selected.  Pure and
-    local: no network, no jedi.
+    offered: Eglot sends the symbol at point as the range when nothing is selected.  An error
+    lookup keeps the diagnostic's message as it came, so that the action can name the
+    diagnostic it answers however the query was cleaned.  Pure and local: no network, no jedi.
     """
     detections = detect(text, analysis, path, knowledge.topics, knowledge.version_gates, installed)
-    lookups = [for_detection(detection) for detection in detections]
+    offers = [Offer(for_detection(detection)) for detection in detections]
     for message in dict.fromkeys(m for m in diagnostics if m.strip()):
-        lookups.append(for_text(message, "error"))
+        offers.append(Offer(for_text(message, "error"), diagnostic=message))
     if selection.strip() and not _SINGLE_NAME.fullmatch(selection.strip()):
-        lookups.append(for_text(selection, "selection"))
-    return lookups
+        offers.append(Offer(for_text(selection, "selection")))
+    return offers
 
 
 async def answer(
