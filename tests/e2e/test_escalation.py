@@ -244,6 +244,26 @@ async def test_diagnostics_and_selection_become_lookups(client, workspace):
     assert "Context7: look up the selected text (FastAPI docs)" in by_title
 
 
+async def test_a_multi_line_diagnostic_is_named_by_its_action(client, workspace):
+    """The query is the message with its whitespace folded; the action still names the
+    diagnostic the editor sent, as it was."""
+    marked = PLAIN_TIER1.replace("raise HTTPException", "|raise HTTPException")
+    _, line, _ = cursor(marked)
+    diagnostic = types.Diagnostic(
+        range=types.Range(
+            start=types.Position(line=line, character=0), end=types.Position(line=line, character=5)
+        ),
+        message="1 validation error for Item\nprice\n  Input should be a valid number",
+        source="pydantic",
+    )
+    actions = await actions_at(client, workspace / "multiline.py", marked, diagnostics=[diagnostic])
+    (error,) = [a for a in actions if a.title.startswith("Context7: look up this error")]
+    assert error.diagnostics and error.diagnostics[0].message == diagnostic.message
+    assert error.command.arguments[0]["query"] == (
+        "1 validation error for Item price Input should be a valid number"
+    )
+
+
 async def test_lookup_opens_the_combined_document(client, workspace, context7):
     context7.reset()
     (action,) = [
