@@ -16,14 +16,13 @@ import sys
 
 import attrs
 
+from .source_text import closing_bracket, route_decorator
+
 FASTAPI_PACKAGES = frozenset({"fastapi", "starlette", "pydantic", "pydantic_settings", "sqlmodel"})
 
 #: Packages whose classes are never the user's own models.
 _LIBRARIES = FASTAPI_PACKAGES | {"typing_extensions", "sqlalchemy", "jwt", "pwdlib", "httpx"}
 
-ROUTE_METHODS = frozenset(
-    {"get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route", "websocket"}
-)
 
 #: Base classes that make a class a Pydantic model, by their fully qualified origin.
 MODEL_BASES = frozenset(
@@ -43,7 +42,8 @@ _IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n#;]+)", re.MULTILINE)
 _ASSIGN_CALL = re.compile(r"^(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*([\w.]+)[ \t]*\(", re.MULTILINE)
 _CLASS = re.compile(r"^class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\)?)?", re.MULTILINE)
 _DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
-_ROUTE_DECORATOR = re.compile(r"^@(\w+)\.(\w+)\b", re.MULTILINE)
+#: A decorator line of a top-level function or class.
+_TOP_LEVEL_DECORATOR = re.compile(r"^@[^\n]*", re.MULTILINE)
 _DEPENDS_ARG = re.compile(r"\b(?:Depends|Security)\(\s*(?:dependency\s*=\s*)?([A-Za-z_]\w*)")
 _IMPORT_ALIAS = re.compile(r"([\w.]+)(?:\s+as\s+(\w+))?")
 
@@ -178,7 +178,7 @@ def call_arguments(source: str, open_paren: int) -> tuple[list[str], dict[str, s
 
     Empty when the call is unfinished or not valid Python (the normal case while typing).
     """
-    end = _closing_paren(source, open_paren)
+    end = closing_bracket(source, open_paren, MAX_CALL_LENGTH)
     if end is None:
         return [], {}
     try:
@@ -189,34 +189,6 @@ def call_arguments(source: str, open_paren: int) -> tuple[list[str], dict[str, s
     positional = [ast.unparse(argument) for argument in call.args]
     keywords = {k.arg: ast.unparse(k.value) for k in call.keywords if k.arg is not None}
     return positional, keywords
-
-
-def _closing_paren(source: str, open_paren: int) -> int | None:
-    depth = 0
-    limit = min(len(source), open_paren + MAX_CALL_LENGTH)
-    quote = ""
-    index = open_paren
-    while index < limit:
-        char = source[index]
-        if quote:
-            if char == "\\":
-                index += 1
-            elif char == quote:
-                quote = ""
-        elif char in "\"'":
-            quote = char
-        elif char == "#":
-            newline = source.find("\n", index)
-            index = limit if newline == -1 else newline
-            continue
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-            if depth == 0:
-                return index
-        index += 1
-    return None
 
 
 def _bindings(source: str) -> dict[str, str]:
@@ -262,7 +234,7 @@ def _path_operations(source: str) -> set[str]:
     """Top-level functions carrying a route decorator (``@app.get(...)``, ``@router.post``…)."""
     operations: set[str] = set()
     decorated_at: list[int] = [
-        m.start() for m in _ROUTE_DECORATOR.finditer(source) if m.group(2) in ROUTE_METHODS
+        m.start() for m in _TOP_LEVEL_DECORATOR.finditer(source) if route_decorator(m.group())
     ]
     if not decorated_at:
         return operations

@@ -19,6 +19,7 @@ from .analysis import ModuleAnalysis
 from .context import CursorContext
 from .imports import ImportHeader, TextEdit, import_edits
 from .knowledge import KnowledgeBase, Snippet
+from .source_text import route_decorator
 
 ToClient = Callable[[int, int], types.Position]
 
@@ -32,7 +33,6 @@ MAX_NAME_ITEMS = 40
 #: Models also offered as ``list[Model]`` before "list[" is typed.
 MAX_LIST_VARIANTS = 5
 _INPUT_SUFFIXES = ("Create", "Update", "In", "Input")
-_METHOD_ON_LINE = re.compile(r"\.(get|post|put|patch|delete)\(")
 
 
 @attrs.frozen
@@ -457,8 +457,8 @@ def _model_items(request: Request) -> list[types.CompletionItem]:
 def _status_items(request: Request) -> list[types.CompletionItem]:
     typed = request.context.typed
     line_text = request.lines[request.line] if request.line < len(request.lines) else ""
-    method = _METHOD_ON_LINE.search(line_text)
-    preferred = _STATUS_FOR_METHOD.get(method.group(1)) if method else None
+    decorator = route_decorator(line_text)
+    preferred = _STATUS_FOR_METHOD.get(decorator[1]) if decorator else None
     bound = request.analysis.bindings.get("status")
     additional = (
         import_edits(request.lines, ["from fastapi import status"], header=request.header)

@@ -14,17 +14,17 @@ from collections.abc import Callable, Sequence
 
 import attrs
 
-from .analysis import ROUTE_METHODS, ModuleAnalysis, call_arguments
-from .context import in_comment_or_string
+from .analysis import ModuleAnalysis, call_arguments
 from .knowledge import Card, KnowledgeBase, Topic
 from .param_docs import ParamDoc
+from .source_text import ends_in_comment_or_string, route_decorator, unclosed_bracket
 from .tier2 import topics_at
 from .workspace_modules import ImportedName
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _CHAIN_BEFORE = re.compile(r"(?:[A-Za-z_]\w*\s*\.\s*)+$")
 _KEYWORD_AFTER = re.compile(r"\s*=(?!=)")
-_DECORATOR = re.compile(r"^\s*@\s*([A-Za-z_][\w.]*)\s*\.\s*(\w+)\s*\(")
+_NAME_BEFORE = re.compile(r"([A-Za-z_][\w.]*)\s*$")
 _DEF = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)")
 _PATH_PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")
 #: How far up a call's "(" or a function's decorators are looked for.
@@ -68,7 +68,7 @@ def hover(request: HoverRequest) -> Hover | None:
         return None
     text = request.lines[request.line].rstrip("\r\n")
     word = _word_at(text, request.column)
-    if word is None or in_comment_or_string(text[: word.start()]):
+    if word is None or ends_in_comment_or_string(text[: word.start()]):
         return None
     chain = _chain(text, word)
     render = _Renderer(request.markdown)
@@ -237,34 +237,21 @@ def _keyword_hover(
 
 def _callee(lines: Sequence[str], line: int, column: int) -> str | None:
     """The dotted name before the unclosed "(" that contains (line, column)."""
-    depth = 0
-    current, end = line, column
-    while current >= 0 and line - current < MAX_SCAN_LINES:
-        text = lines[current].rstrip("\r\n")[:end]
-        for index in range(len(text) - 1, -1, -1):
-            char = text[index]
-            if char in ")]}":
-                depth += 1
-            elif char in "([{":
-                if depth == 0:
-                    if char != "(":
-                        return None
-                    match = re.search(r"([A-Za-z_][\w.]*)\s*$", text[:index])
-                    return match.group(1) if match else None
-                depth -= 1
-        current -= 1
-        end = None
-    return None
+    first = max(0, line - MAX_SCAN_LINES + 1)
+    text = "".join([*lines[first:line], lines[line][:column]])
+    opening = unclosed_bracket(text)
+    if opening is None or text[opening] != "(":
+        return None
+    match = _NAME_BEFORE.search(text, 0, opening)
+    return match.group(1) if match else None
 
 
 def _route_hover(
     request: HoverRequest, text: str, word: re.Match[str], render: _Renderer
 ) -> str | None:
     """A path operation: on its decorator's method, or on its function's name."""
-    decorator = _DECORATOR.match(text)
-    if decorator and decorator.group(2) == word.group(0):
-        if decorator.group(2) not in ROUTE_METHODS:
-            return None
+    decorator = route_decorator(text)
+    if decorator and decorator[1] == word.group(0):
         start = request.line
     else:
         definition = _DEF.match(text)
@@ -273,16 +260,18 @@ def _route_hover(
         start = _route_decorator_above(request.lines, request.line)
         if start is None:
             return None
-        decorator = _DECORATOR.match(request.lines[start])
+        decorator = route_decorator(request.lines[start])
         if decorator is None:
             return None
-    target = decorator.group(1)
-    resolved = _symbol(request, f"{target}.{decorator.group(2)}")
+    target, method = decorator
+    resolved = _symbol(request, f"{target}.{method}")
     if resolved is None:
         return None
     source = "".join(request.lines[start : start + MAX_SCAN_LINES])
-    open_paren = source.index("(", source.index(decorator.group(2)))
-    route = _Route.read(source, open_paren, decorator.group(2))
+    open_paren = source.find("(", source.index(method))
+    if open_paren == -1:
+        return None
+    route = _Route.read(source, open_paren, method)
     prefix = (resolved.keywords or {}).get("prefix")
     card = _find_card(request.knowledge, resolved.symbol)
     return render.route(route, _literal(prefix) if prefix else None, card)
@@ -292,8 +281,7 @@ def _route_decorator_above(lines: Sequence[str], def_line: int) -> int | None:
     current = def_line - 1
     while current >= 0 and def_line - current < MAX_SCAN_LINES:
         text = lines[current]
-        match = _DECORATOR.match(text)
-        if match and match.group(2) in ROUTE_METHODS:
+        if route_decorator(text):
             return current
         stripped = text.strip()
         if not stripped or stripped.startswith(("@", ")", "#")) or stripped.endswith((",", "(")):
