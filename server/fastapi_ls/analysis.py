@@ -16,13 +16,8 @@ import sys
 
 import attrs
 
+from . import knowledge
 from .source_text import closing_bracket, route_decorator
-
-FASTAPI_PACKAGES = frozenset({"fastapi", "starlette", "pydantic", "pydantic_settings", "sqlmodel"})
-
-#: Packages whose classes are never the user's own models.
-_LIBRARIES = FASTAPI_PACKAGES | {"typing_extensions", "sqlalchemy", "jwt", "pwdlib", "httpx"}
-
 
 #: Base classes that make a class a Pydantic model, by their fully qualified origin.
 MODEL_BASES = frozenset(
@@ -69,10 +64,24 @@ class ModuleAnalysis:
     imported_models: tuple[str, ...] = ()
     #: for each app and router the file creates: its keyword arguments, as source text
     constructor_keywords: dict[str, dict[str, str]] = attrs.field(factory=dict)
+    #: module-level names bound to what an imported callable returns -> that callable's
+    #: qualified name (``engine = create_async_engine(url)``: "sqlalchemy.ext.asyncio.…")
+    instances: dict[str, str] = attrs.field(factory=dict)
 
     @property
     def imports_fastapi(self) -> bool:
-        return any(origin.split(".", 1)[0] in FASTAPI_PACKAGES for origin in self.bindings.values())
+        packages = knowledge.load().fastapi_packages
+        return any(origin.split(".", 1)[0] in packages for origin in self.bindings.values())
+
+    def qualified(self, chain: str) -> str | None:
+        """What a dotted name of this module is, through its imports: ``AsyncSession`` ->
+        "sqlalchemy.ext.asyncio.AsyncSession", ``engine.begin`` (an instance) ->
+        "sqlalchemy.ext.asyncio.create_async_engine.begin"; None for the module's own names."""
+        head, _, rest = chain.partition(".")
+        origin = self.bindings.get(head) or self.instances.get(head)
+        if origin is None or origin.startswith("."):
+            return None
+        return f"{origin}.{rest}" if rest else origin
 
     @functools.cached_property
     def variables(self) -> dict[str, str]:
@@ -109,8 +118,12 @@ def analyse(source: str) -> ModuleAnalysis:
     apps: list[str] = []
     routers: list[str] = []
     arguments: dict[str, dict[str, str]] = {}
+    instances: dict[str, str] = {}
     for match in _ASSIGN_CALL.finditer(source):
         name, callee = match.groups()
+        callee_origin = partial.qualified(callee)
+        if callee_origin is not None and name not in bindings:
+            instances[name] = callee_origin
         if partial.resolves_to(callee, "fastapi.FastAPI") or partial.resolves_to(
             callee, "starlette.applications.Starlette"
         ):
@@ -161,6 +174,7 @@ def analyse(source: str) -> ModuleAnalysis:
         path_operations=frozenset(path_operations),
         dependencies=tuple(dependencies),
         constructor_keywords=arguments,
+        instances=instances,
     )
 
 
@@ -222,7 +236,7 @@ def _is_project_class(name: str, origin: str) -> bool:
         return False
     package = origin.split(".", 1)[0]
     return origin.startswith(".") or (
-        package not in sys.stdlib_module_names and package not in _LIBRARIES
+        package not in sys.stdlib_module_names and package not in knowledge.load().library_packages
     )
 
 

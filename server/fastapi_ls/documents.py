@@ -1,4 +1,10 @@
-"""Per-document state: the module analysis and the import header.
+"""Per-document state: the module analysis, the import header, and what kind of code it is.
+
+Two notions decide what a document gets.  ``is_fastapi``: the module imports FastAPI (or is a
+new file or a test file of a FastAPI project); it gets Tier 1 snippet completions.
+``in_fastapi_project``: the file belongs to a project that depends on FastAPI (see
+:mod:`projects`); every such file, FastAPI module or not (``db.py``, ``tasks.py``,
+``migrations/env.py``), gets Tier 2 actions and the hover cards of the libraries it uses.
 
 The analysis of a large file costs milliseconds, so it is not redone on each keystroke: after
 a change it is refreshed once typing pauses, and requests in between use the latest one (the
@@ -22,6 +28,7 @@ from .analysis import ModuleAnalysis, analyse
 from .imports import ImportHeader, read_header
 from .line_document import LineDocument
 from .positions import document_lines
+from .projects import FastApiProjects, ProjectFacts
 
 #: Seconds without changes before a document is analysed again.
 REFRESH_DELAY = 0.3
@@ -37,6 +44,9 @@ class _Entry:
     header: ImportHeader | None = None
     header_version: int | None = None
     timer: asyncio.TimerHandle | None = None
+    #: the root of the project the document belongs to, once looked for
+    project_root: Path | None = None
+    project_looked_up: bool = False
 
 
 @attrs.frozen
@@ -46,6 +56,12 @@ class DocumentState:
     analysis: ModuleAnalysis
     is_test_file: bool
     is_fastapi: bool
+    in_fastapi_project: bool = False
+
+    @property
+    def tier2_enabled(self) -> bool:
+        """Whether Tier 2 code actions and hover cards are offered in this document."""
+        return self.is_fastapi or self.in_fastapi_project
 
 
 def _may_touch(change: types.TextDocumentContentChangeEvent, header: ImportHeader) -> bool:
@@ -56,12 +72,15 @@ def _may_touch(change: types.TextDocumentContentChangeEvent, header: ImportHeade
 
 class DocumentStore:
     def __init__(
-        self, roots: Callable[[], list[Path]], fetch: Callable[[str], TextDocument]
+        self,
+        roots: Callable[[], list[Path]],
+        fetch: Callable[[str], TextDocument],
+        projects: ProjectFacts | None = None,
     ) -> None:
         self._roots = roots
         self._fetch = fetch
         self._entries: dict[str, _Entry] = {}
-        self._fastapi_projects: dict[Path, bool] = {}
+        self._projects = projects or FastApiProjects()
 
     def refresh(self, document: TextDocument) -> _Entry:
         entry = self._entries.get(document.uri)
@@ -69,6 +88,8 @@ class DocumentStore:
         analysis = analyse(source)
         if entry is None:
             entry = self._entries[document.uri] = _Entry(analysis, document.version)
+            # Start finding out about the project now, so the first request finds the answer.
+            self._in_fastapi_project(document, entry)
         else:
             entry.analysis, entry.analysed_version = analysis, document.version
         entry.header = None
@@ -111,14 +132,22 @@ class DocumentStore:
             entry.header = read_header(lines)
             entry.header_version = document.version
         is_test_file = project.is_test_file(document.path)
+        in_project = self._in_fastapi_project(document, entry)
         return DocumentState(
             lines=lines,
             header=entry.header,
             analysis=entry.analysis,
             is_test_file=is_test_file,
             is_fastapi=entry.analysis.imports_fastapi
-            or self._counts_as_fastapi(document, lines, is_test_file),
+            or (in_project and _new_or_test_file(lines, is_test_file)),
+            in_fastapi_project=in_project,
         )
+
+    def tier2_document(self, uri: str) -> tuple[TextDocument, DocumentState] | None:
+        """The document and its state when Tier 2 actions and hovers apply to it, else None."""
+        document = self._fetch(uri)
+        state = self.get(document)
+        return (document, state) if state.tier2_enabled else None
 
     def analysis_of(self, uri: str) -> ModuleAnalysis | None:
         entry = self._entries.get(uri)
@@ -130,20 +159,14 @@ class DocumentStore:
             entry.timer.cancel()
 
     def forget_projects(self) -> None:
-        self._fastapi_projects.clear()
+        self._projects.forget()
 
-    def _counts_as_fastapi(
-        self, document: TextDocument, lines: list[str], is_test_file: bool
-    ) -> bool:
-        """A new, still empty file or a test file in a project that depends on FastAPI."""
-        if not is_test_file and (len(lines) > 3 or not _SINGLE_WORD.fullmatch("".join(lines))):
-            return False
-        root = self._project_root(Path(document.path))
-        if root is None:
-            return False
-        if root not in self._fastapi_projects:
-            self._fastapi_projects[root] = project.depends_on_fastapi(root)
-        return self._fastapi_projects[root]
+    def _in_fastapi_project(self, document: TextDocument, entry: _Entry) -> bool:
+        if not entry.project_looked_up:
+            entry.project_root = self._project_root(Path(document.path))
+            entry.project_looked_up = True
+        root = entry.project_root
+        return root is not None and self._projects.depends_on_fastapi(root)
 
     def _project_root(self, path: Path) -> Path | None:
         for root in self._roots():
@@ -153,3 +176,8 @@ class DocumentStore:
             if (parent / "pyproject.toml").is_file():
                 return parent
         return None
+
+
+def _new_or_test_file(lines: list[str], is_test_file: bool) -> bool:
+    """A test file, or a new file with at most one word typed: FastAPI code to be."""
+    return is_test_file or (len(lines) <= 3 and bool(_SINGLE_WORD.fullmatch("".join(lines))))

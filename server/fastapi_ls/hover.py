@@ -127,23 +127,11 @@ def _symbol(request: HoverRequest, chain: str) -> _Resolved | None:
     origin = analysis.bindings.get(head)
     if origin is None:
         return None
-    if origin.startswith(".") or origin.split(".", 1)[0] not in _LIBRARY_ROOTS:
+    # A library the data names (a card's or a topic's package) is never followed into the
+    # workspace; anything else may be the project's own app or router.
+    if origin.startswith(".") or origin.split(".", 1)[0] not in request.knowledge.library_packages:
         return _imported_symbol(request, head, origin + tail)
     return _Resolved(origin + tail)
-
-
-_LIBRARY_ROOTS = frozenset(
-    {
-        "fastapi",
-        "starlette",
-        "pydantic",
-        "pydantic_settings",
-        "typing",
-        "typing_extensions",
-        "contextlib",
-        "sqlmodel",
-    }
-)
 
 
 def _imported_symbol(request: HoverRequest, local: str, origin: str) -> _Resolved | None:

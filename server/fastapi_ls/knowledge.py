@@ -128,6 +128,19 @@ class Topic:
     library_id: str | None = None
     #: the PyPI distribution whose installed version the docs are pinned to
     package: str | None = None
+    #: what a name must be to belong to the topic: qualified names ("httpx.ASGITransport") or
+    #: module prefixes ("sqlalchemy.ext.asyncio"), matched after resolving the file's imports
+    origins: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Packages:
+    """Top-level import packages the server knows by role."""
+
+    #: importing one of them makes a module FastAPI code
+    fastapi: tuple[str, ...] = ()
+    #: other libraries whose classes are never the user's own models
+    libraries: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -175,6 +188,20 @@ class KnowledgeBase:
     topics: tuple[Topic, ...] = ()
     version_gates: tuple[VersionGate, ...] = ()
     cards: tuple[Card, ...] = ()
+    packages: Packages = Packages()
+
+    @functools.cached_property
+    def fastapi_packages(self) -> frozenset[str]:
+        return frozenset(self.packages.fastapi)
+
+    @functools.cached_property
+    def library_packages(self) -> frozenset[str]:
+        """Every top-level package the data names: the FastAPI family, the other libraries,
+        and the packages of the cards' symbols and of the topics' origins."""
+        named = [*self.packages.fastapi, *self.packages.libraries]
+        named += [symbol for card in self.cards for symbol in card.symbols]
+        named += [origin for topic in self.topics for origin in topic.origins]
+        return frozenset(name.split(".", 1)[0] for name in named)
 
     def card(self, symbol: str) -> Card | None:
         return self._cards_by_symbol.get(symbol)
@@ -213,6 +240,9 @@ _converter = cattrs.Converter(forbid_extra_keys=True)
 
 #: The arrays of tables a data file may hold.
 _TABLES = frozenset({"snippet", "status", "topic", "version_gate", "card"})
+#: The single tables a data file may hold.
+_SINGLE_TABLES = frozenset({"packages"})
+_DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 
 
 def data_dir() -> Path:
@@ -231,12 +261,13 @@ def load(directory: Path | None = None) -> KnowledgeBase:
     topics: list[Topic] = []
     gates: list[VersionGate] = []
     cards: list[Card] = []
+    packages: Packages | None = None
     for path in sorted(directory.glob("*.toml")):
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as error:
             raise KnowledgeError(f"{path.name}: {error}") from error
-        unknown = set(data) - _TABLES
+        unknown = set(data) - _TABLES - _SINGLE_TABLES
         if unknown:
             raise KnowledgeError(f"{path.name}: unknown tables {sorted(unknown)}")
         for name in _TABLES & set(data):
@@ -252,6 +283,10 @@ def load(directory: Path | None = None) -> KnowledgeBase:
             gates.append(_structure(path.name, raw, VersionGate))
         for raw in data.get("card", []):
             cards.append(_card(path.name, raw))
+        if "packages" in data:
+            if packages is not None or not isinstance(data["packages"], dict):
+                raise KnowledgeError(f"{path.name}: write one [packages] table in one file")
+            packages = _packages(path.name, data["packages"])
     _check_unique(snippets)
     _check_unique_status(status_codes)
     _check_unique_symbols(cards)
@@ -262,6 +297,7 @@ def load(directory: Path | None = None) -> KnowledgeBase:
         topics=tuple(topics),
         version_gates=tuple(gates),
         cards=tuple(cards),
+        packages=packages or Packages(),
     )
 
 
@@ -315,7 +351,18 @@ def _topic(filename: str, raw: dict) -> Topic:
         raise KnowledgeError(f"{where}: unknown category {topic.category!r}")
     for trigger in topic.triggers:
         _compile(where, trigger.pattern)
+    for origin in topic.origins:
+        if not _DOTTED_NAME.fullmatch(origin):
+            raise KnowledgeError(f"{where}: origin {origin!r} is not a dotted name")
     return topic
+
+
+def _packages(filename: str, raw: dict) -> Packages:
+    packages: Packages = _structure(filename, raw, Packages)
+    for name in (*packages.fastapi, *packages.libraries):
+        if not _DOTTED_NAME.fullmatch(name) or "." in name:
+            raise KnowledgeError(f"{filename}: packages: {name!r} is not a top-level package")
+    return packages
 
 
 def _card(filename: str, raw: dict) -> Card:
