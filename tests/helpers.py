@@ -90,11 +90,18 @@ def cursor(text: str, marker: str = "|") -> tuple[str, int, int]:
 
 
 def units(text: str, encoding: str) -> int:
-    if encoding == "utf-8":
-        return len(text.encode("utf-8"))
+    """The client's code units of ``text``; a lone surrogate is one unit in every encoding."""
     if encoding == "utf-32":
         return len(text)
-    return len(text.encode("utf-16-le")) // 2
+    size = 0
+    for char in text:
+        if "\ud800" <= char <= "\udfff":
+            size += 1
+        elif encoding == "utf-8":
+            size += len(char.encode("utf-8"))
+        else:
+            size += 2 if ord(char) > 0xFFFF else 1
+    return size
 
 
 def client_position(text: str, line: int, column: int, encoding: str) -> types.Position:

@@ -10,11 +10,21 @@ The analysis of a large file costs milliseconds, so it is not redone on each key
 a change it is refreshed once typing pauses, and requests in between use the latest one (the
 names a file defines rarely change between two keystrokes).  The import header is read again
 only after a change that may have touched it.
+
+Size limits keep every request fast whatever the client opens: a document larger than
+:data:`ANALYSE_INLINE_CHARS` is analysed in a worker thread (requests use the previous
+analysis meanwhile), and one larger than :data:`MAX_SERVED_CHARS`, or with a line longer than
+:data:`MAX_LINE_CHARS`, is not served at all (no analysis, no completion, hover or code
+actions), like a file that is not FastAPI code.
+
+A document the client has not opened (a request racing a ``didClose``) is read from disk by
+the workspace and analysed for that request only; a ``didChange`` for it is ignored.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +42,15 @@ from .projects import FastApiProjects, ProjectFacts
 
 #: Seconds without changes before a document is analysed again.
 REFRESH_DELAY = 0.3
+#: Documents up to this size are analysed on the spot (about 25 ms); larger ones in a thread.
+ANALYSE_INLINE_CHARS = 200_000
+#: Documents larger than this get no service: a hand-written module is far smaller.
+MAX_SERVED_CHARS = 5_000_000
+#: A document with a longer line (minified or generated code) gets no service.
+MAX_LINE_CHARS = 20_000
+
+log = logging.getLogger(__name__)
+_EMPTY_ANALYSIS = analyse("")
 
 _SINGLE_WORD = re.compile(r"\s*\w*\s*")
 
@@ -40,6 +59,11 @@ _SINGLE_WORD = re.compile(r"\s*\w*\s*")
 class _Entry:
     analysis: ModuleAnalysis
     analysed_version: int | None
+    #: whether the document is within the size limits, for ``served_version``
+    served: bool = True
+    served_version: int | None = None
+    #: the analysis running in a worker thread, if any
+    pending: asyncio.Future[ModuleAnalysis] | None = None
     #: the import header, valid for ``header_version``; None when a change may have touched it
     header: ImportHeader | None = None
     header_version: int | None = None
@@ -83,17 +107,61 @@ class DocumentStore:
         self._projects = projects or FastApiProjects()
 
     def refresh(self, document: TextDocument) -> _Entry:
+        """Analyse ``document`` again: now when it is small, else in a worker thread."""
+        if not _is_open(document):
+            return self._transient_entry(document)
         entry = self._entries.get(document.uri)
-        source = document.source
-        analysis = analyse(source)
         if entry is None:
-            entry = self._entries[document.uri] = _Entry(analysis, document.version)
+            entry = self._entries[document.uri] = _Entry(_EMPTY_ANALYSIS, None)
             # Start finding out about the project now, so the first request finds the answer.
             self._in_fastapi_project(document, entry)
-        else:
-            entry.analysis, entry.analysed_version = analysis, document.version
         entry.header = None
+        if not self._is_served(document, entry):
+            entry.analysis, entry.analysed_version = _EMPTY_ANALYSIS, document.version
+            return entry
+        source = document.source
+        if len(source) <= ANALYSE_INLINE_CHARS:
+            entry.analysis, entry.analysed_version = analyse(source), document.version
+            return entry
+        if entry.pending is not None:
+            entry.pending.cancel()
+        pending = asyncio.get_running_loop().run_in_executor(None, analyse, source)
+        entry.pending = pending
+        version = document.version
+
+        def done(future: asyncio.Future[ModuleAnalysis]) -> None:
+            if entry.pending is not future or future.cancelled():
+                return
+            entry.pending = None
+            if future.exception() is None:
+                entry.analysis, entry.analysed_version = future.result(), version
+            else:
+                log.error("analysing %s failed", document.uri, exc_info=future.exception())
+
+        pending.add_done_callback(done)
         return entry
+
+    def _transient_entry(self, document: TextDocument) -> _Entry:
+        """An entry for one request on a document that is not open; it is not kept."""
+        entry = _Entry(_EMPTY_ANALYSIS, document.version)
+        if self._is_served(document, entry) and _size(document) <= ANALYSE_INLINE_CHARS:
+            entry.analysis = analyse(document.source)
+        return entry
+
+    def _is_served(self, document: TextDocument, entry: _Entry) -> bool:
+        """Whether ``document`` is within the size limits (decided once per version)."""
+        if entry.served_version == document.version and entry.served_version is not None:
+            return entry.served
+        size = _size(document)
+        # A document that is neither open nor on disk gets nothing, not the service of an
+        # empty file.
+        served = size <= MAX_SERVED_CHARS and getattr(document, "readable", True)
+        if served and size > MAX_LINE_CHARS:
+            served = max(map(len, _lines(document))) <= MAX_LINE_CHARS + 2
+        if not served and entry.served:
+            log.info("%s is beyond the size limits; it gets no service", document.uri)
+        entry.served, entry.served_version = served, document.version
+        return served
 
     def changed(
         self,
@@ -101,6 +169,8 @@ class DocumentStore:
         changes: list[types.TextDocumentContentChangeEvent],
     ) -> None:
         """Follow a ``didChange``: the header if it was touched, the analysis after a pause."""
+        if not _is_open(document):
+            return
         entry = self._entries.get(document.uri)
         if entry is None:
             self.refresh(document)
@@ -124,10 +194,12 @@ class DocumentStore:
         entry.timer = asyncio.get_running_loop().call_later(REFRESH_DELAY, run)
 
     def get(self, document: TextDocument) -> DocumentState:
-        entry = self._entries.get(document.uri) or self.refresh(document)
-        lines = document.lines if isinstance(document, LineDocument) else None
-        if lines is None:
-            lines = document_lines(document.source)
+        entry = self._entries.get(document.uri) if _is_open(document) else None
+        if entry is None:
+            entry = self.refresh(document)
+        lines = _lines(document)
+        if not self._is_served(document, entry):
+            return DocumentState(lines, read_header([""]), _EMPTY_ANALYSIS, False, False)
         if entry.header is None or entry.header_version != document.version:
             entry.header = read_header(lines)
             entry.header_version = document.version
@@ -157,6 +229,8 @@ class DocumentStore:
         entry = self._entries.pop(uri, None)
         if entry is not None and entry.timer is not None:
             entry.timer.cancel()
+        if entry is not None and entry.pending is not None:
+            entry.pending.cancel()
 
     def forget_projects(self) -> None:
         self._projects.forget()
@@ -181,3 +255,17 @@ class DocumentStore:
 def _new_or_test_file(lines: list[str], is_test_file: bool) -> bool:
     """A test file, or a new file with at most one word typed: FastAPI code to be."""
     return is_test_file or (len(lines) <= 3 and bool(_SINGLE_WORD.fullmatch("".join(lines))))
+
+
+def _is_open(document: TextDocument) -> bool:
+    return not isinstance(document, LineDocument) or document.is_open
+
+
+def _size(document: TextDocument) -> int:
+    return document.size if isinstance(document, LineDocument) else len(document.source)
+
+
+def _lines(document: TextDocument) -> list[str]:
+    if isinstance(document, LineDocument):
+        return document.lines
+    return document_lines(document.source)

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import attrs
 
+from .files import read_source
+
 log = logging.getLogger(__name__)
 
 #: Installed source files larger than this are not parsed.
@@ -102,9 +104,8 @@ def read_signature(
     module, _, qualified = signature.partition(":")
     if module not in trees:
         path = find_module(module, sys_path)
-        trees[module] = (
-            ast.parse(path.read_text(encoding="utf-8"), filename=str(path)) if path else None
-        )
+        source = read_source(path) if path else None
+        trees[module] = ast.parse(source, filename=str(path)) if source is not None else None
     tree = trees[module]
     if tree is None:
         return None

@@ -38,11 +38,15 @@ def apply_change(
     lines: list[str],
     change: types.TextDocumentContentChangeEvent,
     codec: PositionCodec,
-) -> None:
-    """Apply one ``didChange`` content change to ``lines`` (as made by :func:`document_lines`)."""
+) -> int:
+    """Apply one ``didChange`` content change to ``lines`` (as made by :func:`document_lines`).
+
+    Returns by how many characters the text grew (negative when it shrank).
+    """
     if not isinstance(change, types.TextDocumentContentChangePartial):
+        before = sum(map(len, lines))
         lines[:] = document_lines(change.text)
-        return
+        return len(change.text) - before
     start_line, start_column = to_server(lines, codec, change.range.start)
     end_line, end_column = to_server(lines, codec, change.range.end)
     if (end_line, end_column) < (start_line, start_column):
@@ -52,33 +56,52 @@ def apply_change(
             start_line,
             start_column,
         )
+    removed = sum(map(len, lines[start_line : end_line + 1]))
+    follows_cr = start_line > 0 and lines[start_line - 1].endswith("\r")
+    if start_line == end_line and not follows_cr and not _BREAKS.search(change.text):
+        # Typing within a line: no splitting (the line may be megabytes long).
+        line = lines[start_line]
+        lines[start_line] = line[:start_column] + change.text + line[end_column:]
+        return len(lines[start_line]) - removed
     joined = lines[start_line][:start_column] + change.text + lines[end_line][end_column:]
     # A "\r" and a "\n" brought together by the edit become one line break.
-    if start_line > 0 and lines[start_line - 1].endswith("\r"):
+    if follows_cr:
         start_line -= 1
+        removed += len(lines[start_line])
         joined = lines[start_line] + joined
     if joined.endswith("\r") and end_line + 1 < len(lines):
         end_line += 1
+        removed += len(lines[end_line])
         joined += lines[end_line]
     pieces = split_lines(joined)
     if end_line == len(lines) - 1 and (not pieces or pieces[-1].endswith(("\n", "\r"))):
         pieces.append("")
     lines[start_line : end_line + 1] = pieces
+    return sum(map(len, pieces)) - removed
+
+
+_BREAKS = re.compile("[\r\n]")
 
 
 def units(text: str, codec: PositionCodec) -> int:
-    """How many of the client's code units ``text`` takes."""
+    """How many of the client's code units ``text`` takes (a lone surrogate takes one)."""
     if text.isascii() or codec.encoding == types.PositionEncodingKind.Utf32:
         return len(text)
     if codec.encoding == types.PositionEncodingKind.Utf8:
-        return len(text.encode("utf-8"))
-    return len(text.encode("utf-16-le")) // 2
+        # Lone surrogates cannot be encoded; "replace" makes each of them one byte.
+        return len(text.encode("utf-8", "replace"))
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def to_server(
     lines: Sequence[str], codec: PositionCodec, position: types.Position
 ) -> tuple[int, int]:
-    """(line, character column) for a client position, clamped to the document."""
+    """(line, character column) for a client position, clamped to the document.
+
+    A position inside a character (between the bytes of "é" in UTF-8, between the halves of an
+    emoji in UTF-16) is taken to be just after it.  The work is done by C-level string
+    operations, not a loop over characters: lines can be megabytes long.
+    """
     if not lines:
         return 0, 0
     if position.line >= len(lines):
@@ -86,14 +109,31 @@ def to_server(
     line = max(position.line, 0)
     text = lines[line].rstrip("\r\n")
     wanted = max(position.character, 0)
-    if text.isascii():
+    if text.isascii() or codec.encoding == types.PositionEncodingKind.Utf32:
         return line, min(wanted, len(text))
-    count = 0
-    for column, char in enumerate(text):
-        if count >= wanted:
-            return line, column
-        count += units(char, codec)
-    return line, len(text)
+    if codec.encoding == types.PositionEncodingKind.Utf8:
+        # Each byte that does not continue a character starts one.
+        head = text.encode("utf-8", "replace")[:wanted]
+        return line, len(head) - len(head.translate(None, _UTF8_LEAD_BYTES))
+    return line, min(_utf16_column(text, wanted), len(text))
+
+
+#: Every byte except UTF-8 continuation bytes (0x80-0xBF), for ``bytes.translate``'s delete.
+_UTF8_LEAD_BYTES = bytes(b for b in range(256) if not 0x80 <= b <= 0xBF)
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _utf16_column(text: str, wanted: int) -> int:
+    """The column of UTF-16 offset ``wanted``: astral characters take two units, others one."""
+    extra = 0
+    for match in _ASTRAL.finditer(text):
+        before = match.start() + extra
+        if before >= wanted:
+            break
+        if before + 1 == wanted:
+            return match.start() + 1
+        extra += 1
+    return wanted - extra
 
 
 def to_client(lines: Sequence[str], codec: PositionCodec, line: int, column: int) -> types.Position:

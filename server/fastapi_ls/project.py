@@ -7,6 +7,8 @@ import re
 from collections import deque
 from pathlib import Path, PurePath
 
+from .files import read_source
+
 _FASTAPI_REQUIREMENT = re.compile(
     r"""(?im)(?:^|[\s\[,"'])fastapi(?:\[[^\]]*\])?(?=\s*(?:[<>=!~;\]"',]|$))"""
 )
@@ -24,13 +26,8 @@ def depends_on_fastapi(root: Path) -> bool:
     except OSError:
         return False
     for path in candidates:
-        try:
-            if not path.is_file() or path.stat().st_size > MAX_MANIFEST_BYTES:
-                continue
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        if _FASTAPI_REQUIREMENT.search(text):
+        text = read_source(path, MAX_MANIFEST_BYTES)
+        if text is not None and _FASTAPI_REQUIREMENT.search(text):
             return True
     return False
 

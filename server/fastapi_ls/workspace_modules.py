@@ -15,6 +15,7 @@ from pathlib import Path
 import attrs
 
 from .analysis import ModuleAnalysis, analyse
+from .files import read_source
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +71,14 @@ class ModuleIndex:
             cached = self._cache.get(path)
             if cached and cached[0] == stat.st_mtime:
                 return cached[1]
-            analysis = analyse(path.read_text(encoding="utf-8", errors="replace"))
         except OSError as error:
-            log.info("cannot read %s: %s", path, error)
+            log.debug("cannot read %s: %s", path, error)
             return None
+        # A FIFO or a device named like a module must not block: read_source refuses them.
+        source = read_source(path, MAX_MODULE_BYTES)
+        if source is None:
+            return None
+        analysis = analyse(source)
         self._cache[path] = (stat.st_mtime, analysis)
         return analysis
 

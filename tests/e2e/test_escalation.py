@@ -471,7 +471,7 @@ async def lookup_document(client: LanguageClient, lookup: dict) -> str:
 
 
 async def test_docs_are_pinned_to_the_installed_version(client, context7):
-    for attempt in range(50):  # the installed versions are read in the background
+    for attempt in range(200):  # the installed versions are read in the background
         context7.reset()
         document = await lookup_document(
             client, {"title": "Pinned", "query": f"pinned version {attempt}", "package": "fastapi"}

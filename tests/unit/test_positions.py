@@ -112,3 +112,37 @@ def test_line_document_agrees_with_the_text(encoding):
     assert document.lines == document_lines(text)
     document.apply_change(types.TextDocumentContentChangeWholeDocument(text="x = 1\n"))
     assert document.lines == ["x = 1\n", ""] and document.source == "x = 1\n"
+
+
+SURROGATE_ALPHABET = ["a", "é", "😀", "\ud800", "\udfff", "\udc00\ud83d", "\u0301", "中"]
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_every_client_offset_maps_to_the_first_column_reaching_it(encoding):
+    """Lone surrogates count one unit each; an offset inside a character lands after it."""
+    codec = PositionCodec(encoding)
+    generator = random.Random(f"offsets-{encoding}")
+    for _ in range(200):
+        text = "".join(generator.choice(SURROGATE_ALPHABET) for _ in range(12))
+        lines = document_lines(text + "\n")
+        total = client_units(text, encoding)
+        for offset in range(total + 3):
+            expected = next(
+                (c for c in range(len(text) + 1) if client_units(text[:c], encoding) >= offset),
+                len(text),
+            )
+            position = types.Position(line=0, character=offset)
+            assert to_server(lines, codec, position) == (0, expected)
+        assert to_client(lines, codec, 0, len(text)).character == total
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_lone_surrogates_never_break_incremental_edits(encoding):
+    codec = PositionCodec(encoding)
+    lines = document_lines("a\ud800b😀c\n")
+    # Replace "b" (after one unit "a" and one unit for the surrogate) with a lone low half.
+    change = types.TextDocumentContentChangePartial(
+        range=types.Range(start=types.Position(0, 2), end=types.Position(0, 3)), text="\udc00"
+    )
+    apply_change(lines, change, codec)
+    assert "".join(lines) == "a\ud800\udc00😀c\n"
