@@ -32,6 +32,9 @@ MAX_DECORATOR_TARGETS = 3
 MAX_NAME_ITEMS = 40
 #: Models also offered as ``list[Model]`` before "list[" is typed.
 MAX_LIST_VARIANTS = 5
+#: The header of a snippet's documentation where the description follows in the documentation:
+#: VS Code wraps a long header anywhere, even mid-word.
+SNIPPET_DETAIL = "FastAPI snippet"
 _INPUT_SUFFIXES = ("Create", "Update", "In", "Input")
 
 
@@ -206,7 +209,7 @@ def _snippet_item(
     return types.CompletionItem(
         label=label,
         kind=types.CompletionItemKind.Snippet,
-        detail=snippet.description,
+        detail=SNIPPET_DETAIL if request.client.markdown else snippet.description,
         label_details=types.CompletionItemLabelDetails(description="FastAPI")
         if request.client.label_details
         else None,
@@ -344,7 +347,8 @@ def _documentation(
             parts.append("Adds imports:\n\n```python\n" + "\n".join(added) + "\n```")
         parts.append(f"[Documentation]({snippet.docs})")
         return types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n".join(parts))
-    parts = [snippet.description, code.rstrip()]
+    # Without Markdown the description is the item's detail; said once is enough.
+    parts = [code.rstrip()]
     if added:
         parts.append("Adds imports:\n" + "\n".join(added))
     parts.append(f"Documentation: {snippet.docs}")

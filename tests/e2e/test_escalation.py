@@ -279,7 +279,7 @@ async def test_lookup_opens_the_combined_document(client, workspace, context7):
     fetched = document.index("## Current documentation from Context7")
     sources = document.index("## Sources")
     assert curated < fetched < sources
-    assert "- Library: `/websites/fastapi_tiangolo` (FastAPI)" in document
+    assert "- Library: FastAPI (`/websites/fastapi_tiangolo`)" in document
     assert "- Query sent: `websocket connection manager broadcast`" in document
     assert "- Fetched: " in document
     assert "- Version: " in document
@@ -332,8 +332,8 @@ async def test_each_failure_is_explained(client, workspace, context7, status, er
     action.command.arguments[0]["query"] += f" {status}"
     result = await run(client, action)
     document = Path(result["path"]).read_text(encoding="utf-8")
-    assert "**Fresh docs are missing:**" in document
-    missing = document.split("**Fresh docs are missing:**")[1].split("\n")[0]
+    assert "**No current docs:**" in document
+    missing = document.split("**No current docs:**")[1].split("\n")[0]
     assert expected in missing.lower(), missing
     assert "## What fastapi-ls knows" in document, "the curated part still stands"
     assert API_KEY not in document
@@ -353,15 +353,15 @@ async def test_rate_limit_serves_the_stale_copy(client, workspace, context7):
     first = await client.workspace_execute_command_async(
         types.ExecuteCommandParams(command=COMMAND, arguments=[lookup])
     )
-    assert "Stale copy" not in Path(first["path"]).read_text()
+    assert "Older copy" not in Path(first["path"]).read_text()
     await asyncio.sleep(0.7)
     context7.fail_next(429, error="rate_limit_exceeded", headers={"Retry-After": "7"}, times=None)
     second = await client.workspace_execute_command_async(
         types.ExecuteCommandParams(command=COMMAND, arguments=[lookup])
     )
     document = Path(second["path"]).read_text()
-    assert "**Stale copy:**" in document
-    assert "7" in document.split("**Fresh docs are missing:**")[1].split("\n")[0]
+    assert "**Older copy:**" in document
+    assert "7" in document.split("**No current docs:**")[1].split("\n")[0]
     assert "## Current documentation from Context7" in document
     context7.reset()
 
@@ -388,7 +388,7 @@ async def test_a_hanging_context7_times_out_with_the_curated_part(client, worksp
         types.ExecuteCommandParams(command=COMMAND, arguments=[lookup])
     )
     document = Path(result["path"]).read_text()
-    assert "**Fresh docs are missing:**" in document
+    assert "**No current docs:**" in document
     context7.reset()
     await configure(client, options(context7, workspace))
 
@@ -476,12 +476,12 @@ async def test_docs_are_pinned_to_the_installed_version(client, context7):
         document = await lookup_document(
             client, {"title": "Pinned", "query": f"pinned version {attempt}", "package": "fastapi"}
         )
-        if "(the installed version)" in document:
+        if ", the installed version" in document:
             break
         await asyncio.sleep(0.1)
     import fastapi
 
-    assert f"- Version: `{fastapi.__version__}` (the installed version)" in document
+    assert f"- Version: `{fastapi.__version__}`, the installed version" in document
     (request,) = context7.requests_to("context")
     assert request.params["libraryId"] == f"/websites/fastapi_tiangolo/{fastapi.__version__}"
 
@@ -502,7 +502,7 @@ async def test_a_library_without_a_pinned_id_is_resolved_and_an_unindexed_versio
         },
     )
     assert context7.requests_to("search"), "the library was resolved through search"
-    assert "- Library: `/pydantic/pydantic` (Pydantic)" in document
+    assert "- Library: Pydantic (`/pydantic/pydantic`)" in document
     assert f"has not indexed version {pydantic.__version__}" in document
 
 
@@ -523,6 +523,6 @@ async def test_server_side_failures_are_explained(client, context7, failure, exp
     document = await lookup_document(
         client, {"title": failure, "query": f"failure {failure}", "package": "fastapi"}
     )
-    missing = document.split("**Fresh docs are missing:**")[1].split("\n")[0]
+    missing = document.split("**No current docs:**")[1].split("\n")[0]
     assert expected in missing.lower(), missing
     context7.reset()
