@@ -47,6 +47,23 @@ VARIABLES = frozenset(
         "create_model",
         "response_model",
         "collection",  # the path of the model's collection ("/items"); "" under a prefixed router
+        "update_model",  # the file's update schema ("ItemUpdate"), else the table's name + Update
+        "session",  # the session parameter's annotation: "SessionDep" or Annotated[...]
+        "session_class",  # "Session" or "AsyncSession", as the project's ORM names it
+        "session_module",  # where session_class is imported from
+        "select_module",  # where select() is imported from
+        "query",  # the session method that runs a select(): "exec" (SQLModel) or "scalars"
+        "async",  # "async " when the session is asynchronous, else ""
+        "await",  # "await " when the session is asynchronous, else ""
+    }
+)
+
+#: Conditions a snippet may be limited to (``when``); "no_X" is the opposite of "X".
+CONDITIONS = frozenset(
+    {
+        "app_in_scope",  # the file creates or imports the FastAPI app
+        "update_model",  # the file has (or imports) an update schema for its table
+        "background_tasks",  # the enclosing function has a BackgroundTasks parameter
     }
 )
 
@@ -63,8 +80,13 @@ class Snippet:
     imports: tuple[str, ...] = ()
     min_fastapi: str | None = None
     min_pydantic: str | None = None
+    min_starlette: str | None = None
     #: Names the snippet expects the file to define already (its app, a model…).
     requires: tuple[str, ...] = ()
+    #: conditions on the file (see CONDITIONS), all of which must hold for it to be offered
+    when: tuple[str, ...] = ()
+    #: what the user must install for the body to run ("pyjwt", "pwdlib[argon2]")
+    packages: tuple[str, ...] = ()
     source: str = ""
 
 
@@ -182,6 +204,87 @@ class Card:
 
 
 @attrs.frozen
+class ModelRole:
+    """Model names ending in one of ``suffixes`` play ``role`` (a hint, never proof)."""
+
+    role: str
+    suffixes: tuple[str, ...]
+
+
+@attrs.frozen
+class DependencyRole:
+    role: str
+    names: tuple[str, ...]
+    #: a dependency whose name contains one of these plays the role too
+    words: tuple[str, ...] = ()
+    #: names of the ``Annotated[..., Depends(...)]`` alias projects give it
+    aliases: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Orm:
+    """How the CRUD snippets use a session of one database library."""
+
+    id: str
+    #: modules whose import shows that the file uses this library
+    detect: tuple[str, ...]
+    session_class: str
+    session_module: str
+    select_module: str
+    #: the session method running a select() and giving model instances
+    query: str
+    asynchronous: bool
+    default: bool = False
+
+
+@attrs.frozen
+class Plural:
+    singular: str
+    plural: str
+
+
+@attrs.frozen
+class Conventions:
+    model_roles: tuple[ModelRole, ...] = ()
+    dependency_roles: tuple[DependencyRole, ...] = ()
+    orms: tuple[Orm, ...] = ()
+    plurals: tuple[Plural, ...] = ()
+
+    @functools.cached_property
+    def irregular_plurals(self) -> dict[str, str]:
+        return {p.singular: p.plural for p in self.plurals}
+
+    def suffixes(self, role: str) -> tuple[str, ...]:
+        return next((r.suffixes for r in self.model_roles if r.role == role), ())
+
+    @functools.cached_property
+    def all_suffixes(self) -> tuple[str, ...]:
+        return tuple(s for r in self.model_roles for s in r.suffixes)
+
+    def role_of(self, model: str) -> str | None:
+        """The role a model's name hints at, the longest matching suffix winning."""
+        best = max(
+            ((len(s), r.role) for r in self.model_roles for s in r.suffixes if model.endswith(s)),
+            default=None,
+        )
+        return best[1] if best else None
+
+    def stem(self, model: str) -> str:
+        """The model's name without its role suffix: "HeroPublic" -> "Hero"."""
+        for suffix in sorted(self.all_suffixes, key=len, reverse=True):
+            if model.endswith(suffix) and len(model) > len(suffix):
+                return model[: -len(suffix)]
+        return model
+
+    def dependency(self, role: str) -> DependencyRole | None:
+        return next((r for r in self.dependency_roles if r.role == role), None)
+
+    @property
+    def default_orm(self) -> Orm | None:
+        return next((o for o in self.orms if o.default), self.orms[-1] if self.orms else None)
+
+
+@attrs.frozen
 class KnowledgeBase:
     snippets: tuple[Snippet, ...]
     status_codes: tuple[StatusCode, ...]
@@ -202,6 +305,8 @@ class KnowledgeBase:
         named += [symbol for card in self.cards for symbol in card.symbols]
         named += [origin for topic in self.topics for origin in topic.origins]
         return frozenset(name.split(".", 1)[0] for name in named)
+
+    conventions: Conventions = Conventions()
 
     def card(self, symbol: str) -> Card | None:
         return self._cards_by_symbol.get(symbol)
@@ -239,10 +344,22 @@ class KnowledgeError(ValueError):
 _converter = cattrs.Converter(forbid_extra_keys=True)
 
 #: The arrays of tables a data file may hold.
-_TABLES = frozenset({"snippet", "status", "topic", "version_gate", "card"})
 #: The single tables a data file may hold.
 _SINGLE_TABLES = frozenset({"packages"})
 _DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+_TABLES = frozenset(
+    {
+        "snippet",
+        "status",
+        "topic",
+        "version_gate",
+        "card",
+        "model_role",
+        "dependency_role",
+        "orm",
+        "plural",
+    }
+)
 
 
 def data_dir() -> Path:
@@ -262,6 +379,10 @@ def load(directory: Path | None = None) -> KnowledgeBase:
     gates: list[VersionGate] = []
     cards: list[Card] = []
     packages: Packages | None = None
+    model_roles: list[ModelRole] = []
+    dependency_roles: list[DependencyRole] = []
+    orms: list[Orm] = []
+    plurals: list[Plural] = []
     for path in sorted(directory.glob("*.toml")):
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -287,6 +408,12 @@ def load(directory: Path | None = None) -> KnowledgeBase:
             if packages is not None or not isinstance(data["packages"], dict):
                 raise KnowledgeError(f"{path.name}: write one [packages] table in one file")
             packages = _packages(path.name, data["packages"])
+        model_roles += [_structure(path.name, raw, ModelRole) for raw in data.get("model_role", [])]
+        dependency_roles += [
+            _structure(path.name, raw, DependencyRole) for raw in data.get("dependency_role", [])
+        ]
+        orms += [_structure(path.name, raw, Orm) for raw in data.get("orm", [])]
+        plurals += [_structure(path.name, raw, Plural) for raw in data.get("plural", [])]
     _check_unique(snippets)
     _check_unique_status(status_codes)
     _check_unique_symbols(cards)
@@ -298,6 +425,9 @@ def load(directory: Path | None = None) -> KnowledgeBase:
         version_gates=tuple(gates),
         cards=tuple(cards),
         packages=packages or Packages(),
+        conventions=Conventions(
+            tuple(model_roles), tuple(dependency_roles), tuple(orms), tuple(plurals)
+        ),
     )
 
 
@@ -328,7 +458,10 @@ def _snippet(filename: str, raw: dict) -> Snippet:
     unknown_requires = set(snippet.requires) - VARIABLES
     if unknown_requires:
         raise KnowledgeError(f"{where}: unknown names in requires {sorted(unknown_requires)}")
-    for minimum in (snippet.min_fastapi, snippet.min_pydantic):
+    unknown_conditions = {c.removeprefix("no_") for c in snippet.when} - CONDITIONS
+    if unknown_conditions:
+        raise KnowledgeError(f"{where}: unknown conditions in when {sorted(unknown_conditions)}")
+    for minimum in (snippet.min_fastapi, snippet.min_pydantic, snippet.min_starlette):
         if minimum is not None:
             try:
                 Version(minimum)
@@ -338,6 +471,9 @@ def _snippet(filename: str, raw: dict) -> Snippet:
         snippet_syntax.check(snippet.body)
     except snippet_syntax.SnippetSyntaxError as error:
         raise KnowledgeError(f"{where}: {error}") from error
+    unknown_in_imports = snippet_syntax.variables_in(" ".join(snippet.imports)) - VARIABLES
+    if unknown_in_imports:
+        raise KnowledgeError(f"{where}: unknown variables in imports {sorted(unknown_in_imports)}")
     for statement in snippet.imports:
         if not statement.startswith(("from ", "import ")):
             raise KnowledgeError(f"{where}: not an import statement: {statement!r}")
