@@ -31,13 +31,11 @@ from pathlib import Path
 
 import attrs
 from lsprotocol import types
-from pygls.workspace import TextDocument
 
 from . import project
 from .analysis import ModuleAnalysis, analyse
 from .imports import ImportHeader, read_header
 from .line_document import LineDocument
-from .positions import document_lines
 from .projects import FastApiProjects, ProjectFacts
 
 #: Seconds without changes before a document is analysed again.
@@ -88,8 +86,8 @@ class DocumentState:
         return self.is_fastapi or self.in_fastapi_project
 
 
-def _may_touch(change: types.TextDocumentContentChangeEvent, header: ImportHeader) -> bool:
-    if not isinstance(change, types.TextDocumentContentChangePartial):
+def _may_touch(change: types.LineDocumentContentChangeEvent, header: ImportHeader) -> bool:
+    if not isinstance(change, types.LineDocumentContentChangePartial):
         return True
     return change.range.start.line <= header.last_line + 1
 
@@ -98,7 +96,7 @@ class DocumentStore:
     def __init__(
         self,
         roots: Callable[[], list[Path]],
-        fetch: Callable[[str], TextDocument],
+        fetch: Callable[[str], LineDocument],
         projects: ProjectFacts | None = None,
     ) -> None:
         self._roots = roots
@@ -106,9 +104,9 @@ class DocumentStore:
         self._entries: dict[str, _Entry] = {}
         self._projects = projects or FastApiProjects()
 
-    def refresh(self, document: TextDocument) -> _Entry:
+    def refresh(self, document: LineDocument) -> _Entry:
         """Analyse ``document`` again: now when it is small, else in a worker thread."""
-        if not _is_open(document):
+        if not document.is_open:
             return self._transient_entry(document)
         entry = self._entries.get(document.uri)
         if entry is None:
@@ -141,23 +139,23 @@ class DocumentStore:
         pending.add_done_callback(done)
         return entry
 
-    def _transient_entry(self, document: TextDocument) -> _Entry:
+    def _transient_entry(self, document: LineDocument) -> _Entry:
         """An entry for one request on a document that is not open; it is not kept."""
         entry = _Entry(_EMPTY_ANALYSIS, document.version)
-        if self._is_served(document, entry) and _size(document) <= ANALYSE_INLINE_CHARS:
+        if self._is_served(document, entry) and document.size <= ANALYSE_INLINE_CHARS:
             entry.analysis = analyse(document.source)
         return entry
 
-    def _is_served(self, document: TextDocument, entry: _Entry) -> bool:
+    def _is_served(self, document: LineDocument, entry: _Entry) -> bool:
         """Whether ``document`` is within the size limits (decided once per version)."""
         if entry.served_version == document.version and entry.served_version is not None:
             return entry.served
-        size = _size(document)
+        size = document.size
         # A document that is neither open nor on disk gets nothing, not the service of an
         # empty file.
         served = size <= MAX_SERVED_CHARS and getattr(document, "readable", True)
         if served and size > MAX_LINE_CHARS:
-            served = max(map(len, _lines(document))) <= MAX_LINE_CHARS + 2
+            served = max(map(len, document.lines)) <= MAX_LINE_CHARS + 2
         if not served and entry.served:
             log.info("%s is beyond the size limits; it gets no service", document.uri)
         entry.served, entry.served_version = served, document.version
@@ -165,11 +163,11 @@ class DocumentStore:
 
     def changed(
         self,
-        document: TextDocument,
-        changes: list[types.TextDocumentContentChangeEvent],
+        document: LineDocument,
+        changes: list[types.LineDocumentContentChangeEvent],
     ) -> None:
         """Follow a ``didChange``: the header if it was touched, the analysis after a pause."""
-        if not _is_open(document):
+        if not document.is_open:
             return
         entry = self._entries.get(document.uri)
         if entry is None:
@@ -193,11 +191,11 @@ class DocumentStore:
 
         entry.timer = asyncio.get_running_loop().call_later(REFRESH_DELAY, run)
 
-    def get(self, document: TextDocument) -> DocumentState:
-        entry = self._entries.get(document.uri) if _is_open(document) else None
+    def get(self, document: LineDocument) -> DocumentState:
+        entry = self._entries.get(document.uri) if document.is_open else None
         if entry is None:
             entry = self.refresh(document)
-        lines = _lines(document)
+        lines = document.lines
         if not self._is_served(document, entry):
             return DocumentState(lines, read_header([""]), _EMPTY_ANALYSIS, False, False)
         if entry.header is None or entry.header_version != document.version:
@@ -215,7 +213,7 @@ class DocumentStore:
             in_fastapi_project=in_project,
         )
 
-    def tier2_document(self, uri: str) -> tuple[TextDocument, DocumentState] | None:
+    def tier2_document(self, uri: str) -> tuple[LineDocument, DocumentState] | None:
         """The document and its state when Tier 2 actions and hovers apply to it, else None."""
         document = self._fetch(uri)
         state = self.get(document)
@@ -235,7 +233,7 @@ class DocumentStore:
     def forget_projects(self) -> None:
         self._projects.forget()
 
-    def _in_fastapi_project(self, document: TextDocument, entry: _Entry) -> bool:
+    def _in_fastapi_project(self, document: LineDocument, entry: _Entry) -> bool:
         if not entry.project_looked_up:
             entry.project_root = self._project_root(Path(document.path))
             entry.project_looked_up = True
@@ -255,17 +253,3 @@ class DocumentStore:
 def _new_or_test_file(lines: list[str], is_test_file: bool) -> bool:
     """A test file, or a new file with at most one word typed: FastAPI code to be."""
     return is_test_file or (len(lines) <= 3 and bool(_SINGLE_WORD.fullmatch("".join(lines))))
-
-
-def _is_open(document: TextDocument) -> bool:
-    return not isinstance(document, LineDocument) or document.is_open
-
-
-def _size(document: TextDocument) -> int:
-    return document.size if isinstance(document, LineDocument) else len(document.source)
-
-
-def _lines(document: TextDocument) -> list[str]:
-    if isinstance(document, LineDocument):
-        return document.lines
-    return document_lines(document.source)

@@ -23,6 +23,7 @@ from .context7 import Context7Client
 from .doc_cache import DocCache, default_cache_dir
 from .docs_service import DocsService
 from .documents import DocumentStore
+from .line_document import LineDocument
 from .lsp import register
 from .lsp.capabilities import ClientSupport
 from .lsp.view import DocumentView
@@ -62,11 +63,12 @@ class FastApiLanguageServer(LanguageServer):
             roots.append(Path(self.workspace.root_path))
         return roots
 
-    def fetch_document(self, uri: str):
-        return self.workspace.get_text_document(uri)
+    def fetch_document(self, uri: str) -> LineDocument:
+        """The open document at ``uri``, or one read from disk for this request alone."""
+        return self.protocol.open_documents.get(uri)
 
     def view(self, uri: str) -> DocumentView:
-        document = self.workspace.get_text_document(uri)
+        document = self.fetch_document(uri)
         return DocumentView(document, self.documents.get(document))
 
     def fastapi_view(self, uri: str) -> DocumentView | None:

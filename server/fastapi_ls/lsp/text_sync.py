@@ -13,11 +13,11 @@ if TYPE_CHECKING:
 
 
 def did_open(ls: FastApiLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
-    ls.documents.refresh(ls.workspace.get_text_document(params.text_document.uri))
+    ls.documents.refresh(ls.fetch_document(params.text_document.uri))
 
 
 def did_change(ls: FastApiLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
-    document = ls.workspace.get_text_document(params.text_document.uri)
+    document = ls.fetch_document(params.text_document.uri)
     ls.documents.changed(document, params.content_changes)
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import attrs
 from lsprotocol import types
-from pygls.workspace import TextDocument
 
 from ..documents import DocumentState
+from ..line_document import LineDocument
 from ..positions import to_client, to_server
 
 ServerPosition = tuple[int, int]
@@ -21,7 +21,7 @@ ServerPosition = tuple[int, int]
 
 @attrs.frozen
 class DocumentView:
-    document: TextDocument
+    document: LineDocument
     state: DocumentState
 
     @property
