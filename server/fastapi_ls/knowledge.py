@@ -213,6 +213,8 @@ _converter = cattrs.Converter(forbid_extra_keys=True)
 
 #: The arrays of tables a data file may hold.
 _TABLES = frozenset({"snippet", "status", "topic", "version_gate", "card"})
+#: Tables of ``migrations.toml``, read and checked by ``fastapi_ls.migrations``.
+_MIGRATION_TABLES = frozenset({"rule", "rename"})
 
 
 def data_dir() -> Path:
@@ -236,7 +238,7 @@ def load(directory: Path | None = None) -> KnowledgeBase:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as error:
             raise KnowledgeError(f"{path.name}: {error}") from error
-        unknown = set(data) - _TABLES
+        unknown = set(data) - _TABLES - _MIGRATION_TABLES
         if unknown:
             raise KnowledgeError(f"{path.name}: unknown tables {sorted(unknown)}")
         for name in _TABLES & set(data):
