@@ -377,12 +377,34 @@ def _root_validator_finding(
     rewrites = None if pre or not signature_ok else _after_rewrites(source, function, params[1])
     fixes = []
     if exact and signature_ok and (pre or rewrites is not None):
+        model = source.enclosing(function, ast.ClassDef)
+        # From attributes, a before validator gets the object itself where v1 gave a mapping.
+        attributes = pre and isinstance(model, ast.ClassDef) and _reads_attributes(source, model)
 
         def build() -> list[TextEdit]:
-            return _root_validator_edits(report, function, decorator, pre, rewrites or [])
+            edits = _root_validator_edits(report, function, decorator, pre, rewrites or [])
+            if attributes:
+                line = decorator.lineno - 1
+                todo = report.todo("attributes", source.indent_of(line), values=params[1])
+                edits.append(insert_line(line, todo))
+            return edits
 
-        fixes.append(report.fix("replace", build, safe=True, preferred=True, mode=mode))
+        exact_fix = not attributes
+        fixes.append(report.fix("replace", build, safe=exact_fix, preferred=exact_fix, mode=mode))
     return report.finding(source.start(decorator), source.end(decorator), fixes, mode=mode)
+
+
+def _reads_attributes(source: Source, model: ast.ClassDef) -> bool:
+    """The model sets ``orm_mode`` / ``from_attributes`` in its Config or model_config."""
+    for node in ast.walk(model):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id in ("orm_mode", "from_attributes")
+            for t in node.targets
+        ):
+            return constant(node.value) is not False
+        if isinstance(node, ast.keyword) and node.arg == "from_attributes":
+            return constant(node.value) is not False
+    return False
 
 
 def _after_rewrites(
