@@ -195,6 +195,11 @@ def _config_edits(
     else:
         joined = nl.join(body_lines)
         text = f"{indent}model_config = {call_name}({nl}{joined}{nl}{indent})"
+    header = source.line_code(first)
+    if "#" in header:
+        # The comment after "class Config:" stays on the first line of its replacement.
+        first_line, _, rest = text.partition(nl)
+        text = f"{first_line}  {header[header.index('#') :]}" + (nl + rest if rest else "")
     new_text = "".join(todos) + text + nl
     edits = [edit(*source.whole_lines(first, last), new_text)]
     replaced = [
