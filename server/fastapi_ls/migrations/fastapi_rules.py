@@ -28,7 +28,7 @@ EVENTS = ("startup", "shutdown")
 def _on_event_handlers(source: Source) -> list[tuple[ast.AST, ast.Call, str, ast.AST]]:
     """(function, decorator, event, app expression) for each ``@x.on_event("…")`` handler."""
     found = []
-    for node in ast.walk(source.tree):
+    for node in source.nodes:
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         for decorator in node.decorator_list:
@@ -171,7 +171,7 @@ def _name_for(source: Source, origin: str, default: str) -> str:
 def param_arguments(report: Report) -> list[Finding]:
     source = report.source
     findings = []
-    for call in (n for n in ast.walk(source.tree) if isinstance(n, ast.Call)):
+    for call in (n for n in source.nodes if isinstance(n, ast.Call)):
         origin = source.origin(call.func)
         if origin not in PARAMS:
             continue
@@ -414,7 +414,7 @@ def _passlib_edits(
 def utcnow(report: Report) -> list[Finding]:
     source = report.source
     findings = []
-    for node in ast.walk(source.tree):
+    for node in source.nodes:
         if not (isinstance(node, ast.Attribute) and node.attr == "utcnow"):
             continue
         if source.origin(node) != UTCNOW:

@@ -28,9 +28,7 @@ _IDENTIFIER = re.compile(r"[A-Za-z_]\w*\Z")
 
 def _function_nodes(source: Source) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
     return [
-        node
-        for node in ast.walk(source.tree)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        node for node in source.nodes if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
     ]
 
 
@@ -520,7 +518,7 @@ def model_methods(report: Report) -> list[Finding]:
     findings = []
     known = report.context.known_models
     types = _TypeScopes(source, known)
-    for node in ast.walk(source.tree):
+    for node in source.nodes:
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue
         attribute = node.func
@@ -693,7 +691,7 @@ def _scope_nodes(body: list[ast.stmt]):
 def field_arguments(report: Report) -> list[Finding]:
     source = report.source
     findings = []
-    for call in (n for n in ast.walk(source.tree) if isinstance(n, ast.Call)):
+    for call in (n for n in source.nodes if isinstance(n, ast.Call)):
         if not source.refers_to(call.func, *FIELD):
             continue
         for kw in call.keywords:
@@ -824,7 +822,7 @@ def _basesettings_edits(
 def v1_import(report: Report) -> list[Finding]:
     source = report.source
     findings = []
-    for node in ast.walk(source.tree):
+    for node in source.nodes:
         if isinstance(node, ast.ImportFrom) and not node.level:
             module = node.module or ""
             if module == "pydantic.v1" or module.startswith("pydantic.v1."):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from .. import imports
 from ..imports import TextEdit
@@ -44,9 +44,18 @@ class Source:
         self.module_name = module_name
         self.newline = "\r\n" if "\r\n" in text else "\n"
         self.parents: dict[ast.AST, ast.AST] = {}
-        for node in ast.walk(tree):
+        #: every ``Name`` node by identifier, and the names functions and classes define
+        self.names: dict[str, list[ast.Name]] = {}
+        self.defined: set[str] = set()
+        #: every node, read once: the rules filter this list instead of walking the tree again
+        self.nodes: list[ast.AST] = list(ast.walk(tree))
+        for node in self.nodes:
             for child in ast.iter_child_nodes(node):
                 self.parents[child] = node
+            if isinstance(node, ast.Name):
+                self.names.setdefault(node.id, []).append(node)
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                self.defined.add(node.name)
 
     # ---------------------------------------------------------------------------- positions
 
@@ -91,7 +100,7 @@ class Source:
     def bindings(self) -> dict[str, str]:
         """Imported names and the qualified names they stand for (``jwt`` → ``jose.jwt``)."""
         bound: dict[str, str] = {}
-        for node in ast.walk(self.tree):
+        for node in self.nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
@@ -129,16 +138,11 @@ class Source:
         return self.origin(node) in qualified
 
     def uses_of(self, name: str) -> list[ast.Name]:
-        return [n for n in ast.walk(self.tree) if isinstance(n, ast.Name) and n.id == name]
+        return self.names.get(name, [])
 
     def is_free(self, name: str) -> bool:
         """No binding or use of ``name`` anywhere in the module."""
-        if name in self.bindings or self.uses_of(name):
-            return False
-        return not any(
-            isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and n.name == name
-            for n in ast.walk(self.tree)
-        )
+        return name not in self.bindings and name not in self.names and name not in self.defined
 
     def is_free_in(self, scope: ast.AST, name: str) -> bool:
         """No name or parameter ``name`` inside ``scope``."""
@@ -151,7 +155,7 @@ class Source:
 
     @functools.cached_property
     def classes(self) -> dict[str, ast.ClassDef]:
-        return {node.name: node for node in ast.walk(self.tree) if isinstance(node, ast.ClassDef)}
+        return {node.name: node for node in self.nodes if isinstance(node, ast.ClassDef)}
 
     def model_kind(self, name: str, known_models: frozenset[str]) -> str | None:
         """``"settings"`` or ``"model"`` for a Pydantic class of this module or a known model
@@ -326,7 +330,3 @@ def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
         cursor = end
     parts.append(text[cursor:])
     return "".join(parts)
-
-
-def walk_calls(tree: ast.AST) -> Iterator[ast.Call]:
-    return (node for node in ast.walk(tree) if isinstance(node, ast.Call))
