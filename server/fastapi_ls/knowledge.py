@@ -360,6 +360,8 @@ _TABLES = frozenset(
         "plural",
     }
 )
+#: Tables of ``migrations.toml``, read and checked by ``fastapi_ls.migrations``.
+_MIGRATION_TABLES = frozenset({"rule", "rename"})
 
 
 def data_dir() -> Path:
@@ -388,7 +390,7 @@ def load(directory: Path | None = None) -> KnowledgeBase:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as error:
             raise KnowledgeError(f"{path.name}: {error}") from error
-        unknown = set(data) - _TABLES - _SINGLE_TABLES
+        unknown = set(data) - _TABLES - _SINGLE_TABLES - _MIGRATION_TABLES
         if unknown:
             raise KnowledgeError(f"{path.name}: unknown tables {sorted(unknown)}")
         for name in _TABLES & set(data):
