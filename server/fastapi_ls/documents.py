@@ -86,8 +86,8 @@ class DocumentState:
         return self.is_fastapi or self.in_fastapi_project
 
 
-def _may_touch(change: types.LineDocumentContentChangeEvent, header: ImportHeader) -> bool:
-    if not isinstance(change, types.LineDocumentContentChangePartial):
+def _may_touch(change: types.TextDocumentContentChangeEvent, header: ImportHeader) -> bool:
+    if not isinstance(change, types.TextDocumentContentChangePartial):
         return True
     return change.range.start.line <= header.last_line + 1
 
@@ -164,7 +164,7 @@ class DocumentStore:
     def changed(
         self,
         document: LineDocument,
-        changes: list[types.LineDocumentContentChangeEvent],
+        changes: list[types.TextDocumentContentChangeEvent],
     ) -> None:
         """Follow a ``didChange``: the header if it was touched, the analysis after a pause."""
         if not document.is_open:
