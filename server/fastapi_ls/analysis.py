@@ -38,6 +38,11 @@ _FROM_IMPORT = re.compile(
 )
 _IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n#;]+)", re.MULTILINE)
 _ASSIGN_CALL = re.compile(r"^(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*([\w.]+)[ \t]*\(", re.MULTILINE)
+#: ``name = callee(…)``, ``name = await callee(…)`` or ``name = some.attribute``
+_ASSIGN_ANY = re.compile(
+    r"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*(?:await[ \t]+)?([\w.]+)[ \t]*(?:\(|#|$)",
+    re.MULTILINE,
+)
 _CLASS = re.compile(r"^class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\)?)?", re.MULTILINE)
 _DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
 _ROUTE_DECORATOR = re.compile(r"^@(\w+)\.(\w+)\b", re.MULTILINE)
@@ -66,8 +71,8 @@ class ModuleAnalysis:
     imported_models: tuple[str, ...] = ()
     #: for each app and router the file creates: its keyword arguments, as source text
     constructor_keywords: dict[str, dict[str, str]] = attrs.field(factory=dict)
-    #: module-level names bound to what an imported callable returns -> that callable's
-    #: qualified name (``engine = create_async_engine(url)``: "sqlalchemy.ext.asyncio.…")
+    #: names bound to what an imported callable returns (or to an imported object's attribute)
+    #: -> its qualified name (``engine = create_async_engine(url)``: "sqlalchemy.ext.asyncio.…")
     instances: dict[str, str] = attrs.field(factory=dict)
 
     @property
@@ -120,12 +125,8 @@ def analyse(source: str) -> ModuleAnalysis:
     apps: list[str] = []
     routers: list[str] = []
     arguments: dict[str, dict[str, str]] = {}
-    instances: dict[str, str] = {}
     for match in _ASSIGN_CALL.finditer(source):
         name, callee = match.groups()
-        callee_origin = partial.qualified(callee)
-        if callee_origin is not None and name not in bindings:
-            instances[name] = callee_origin
         if partial.resolves_to(callee, "fastapi.FastAPI") or partial.resolves_to(
             callee, "starlette.applications.Starlette"
         ):
@@ -137,6 +138,15 @@ def analyse(source: str) -> ModuleAnalysis:
         else:
             continue
         arguments[name] = call_keywords(source, match.end() - 1)
+
+    # Names are rarely rebound to something else in one module, local ones included: the first
+    # call or attribute that binds a name tells what it is.
+    instances: dict[str, str] = {}
+    for match in _ASSIGN_ANY.finditer(source):
+        name, callee = match.groups()
+        callee_origin = partial.qualified(callee)
+        if callee_origin is not None and name not in bindings:
+            instances.setdefault(name, callee_origin)
 
     classes: list[str] = []
     models: list[str] = []
