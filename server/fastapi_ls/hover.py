@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Callable, Sequence
 
 import attrs
@@ -173,7 +174,14 @@ def _carded(request: HoverRequest, chain: str) -> tuple[_Resolved, Card] | None:
     """The dotted name's symbol and its card; None when either is unknown."""
     resolved = _symbol(request, chain)
     card = _find_card(request.knowledge, resolved.symbol) if resolved else None
-    return (resolved, card) if resolved and card else None
+    if resolved is None or card is None:
+        return None
+    # Cards on standard-library names (Annotated, asynccontextmanager) teach FastAPI idioms:
+    # outside FastAPI modules (a project's db.py, tasks.py) they would be noise.
+    stdlib = resolved.symbol.split(".", 1)[0] in sys.stdlib_module_names
+    if stdlib and not request.analysis.imports_fastapi:
+        return None
+    return resolved, card
 
 
 def _symbol_hover(

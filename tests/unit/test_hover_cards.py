@@ -48,7 +48,8 @@ def module_using(symbol: str) -> str:
     if name in hover.CLASS_BODY_NAMES:
         package, _, base = owner.rpartition(".")
         return f"from {package} import {base}\n\nclass Model({base}):\n    {name} = {{}}\n"
-    return f"from {owner} import {name}\n\n\n    {name}\n"
+    # Cards on standard-library names are for FastAPI modules.
+    return f"from fastapi import FastAPI\nfrom {owner} import {name}\n\n    {name}\n"
 
 
 @pytest.mark.parametrize("symbol", SYMBOLS)
@@ -70,3 +71,12 @@ def test_a_card_of_any_library_shows(tmp_path):
 def test_names_of_the_project_are_not_taken_for_a_library():
     module = "from app.routers.items import router\n\nrouter\n"
     assert hover_name(KB, module, 2, 1) is None
+
+
+def test_idiom_cards_on_standard_library_names_stay_in_fastapi_modules():
+    plain = "import typing\n\nx: typing.Annotated[int, 1] = 1\n"
+    assert hover_name(KB, plain, 2, 12) is None
+    fastapi_module = (
+        "from fastapi import Query\nimport typing\n\nq: typing.Annotated[int, Query()]\n"
+    )
+    assert hover_name(KB, fastapi_module, 3, 12) is not None
