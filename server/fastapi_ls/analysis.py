@@ -34,6 +34,11 @@ _FROM_IMPORT = re.compile(
 )
 _IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n#;]+)", re.MULTILINE)
 _ASSIGN_CALL = re.compile(r"^(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*([\w.]+)[ \t]*\(", re.MULTILINE)
+#: ``name = callee(…)``, ``name = await callee(…)`` or ``name = some.attribute``
+_ASSIGN_ANY = re.compile(
+    r"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*(?:await[ \t]+)?([\w.]+)[ \t]*(?:\(|#|$)",
+    re.MULTILINE,
+)
 _CLASS = re.compile(r"^class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\)?)?", re.MULTILINE)
 _DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
 #: A decorator line of a top-level function or class.
@@ -76,8 +81,8 @@ class ModuleAnalysis:
     imported_models: tuple[str, ...] = ()
     #: for each app and router the file creates: its keyword arguments, as source text
     constructor_keywords: dict[str, dict[str, str]] = attrs.field(factory=dict)
-    #: module-level names bound to what an imported callable returns -> that callable's
-    #: qualified name (``engine = create_async_engine(url)``: "sqlalchemy.ext.asyncio.…")
+    #: names bound to what an imported callable returns (or to an imported object's attribute)
+    #: -> its qualified name (``engine = create_async_engine(url)``: "sqlalchemy.ext.asyncio.…")
     instances: dict[str, str] = attrs.field(factory=dict)
     #: classes mapped to a database table: SQLModel ``table=True``, SQLAlchemy declarative
     tables: tuple[str, ...] = ()
@@ -138,12 +143,8 @@ def analyse(source: str) -> ModuleAnalysis:
     apps: list[str] = []
     routers: list[str] = []
     arguments: dict[str, dict[str, str]] = {}
-    instances: dict[str, str] = {}
     for match in _ASSIGN_CALL.finditer(source):
         name, callee = match.groups()
-        callee_origin = partial.qualified(callee)
-        if callee_origin is not None and name not in bindings:
-            instances[name] = callee_origin
         if partial.resolves_to(callee, "fastapi.FastAPI") or partial.resolves_to(
             callee, "starlette.applications.Starlette"
         ):
@@ -163,6 +164,15 @@ def analyse(source: str) -> ModuleAnalysis:
     }
     # A project's own "Base", imported from its database module, is its declarative base.
     declarative |= {n for n, origin in bindings.items() if n == "Base" and _is_project(origin)}
+    # Names are rarely rebound to something else in one module, local ones included: the first
+    # call or attribute that binds a name tells what it is.
+    instances: dict[str, str] = {}
+    for match in _ASSIGN_ANY.finditer(source):
+        name, callee = match.groups()
+        callee_origin = partial.qualified(callee)
+        if callee_origin is not None and name not in bindings:
+            instances.setdefault(name, callee_origin)
+
     classes: list[str] = []
     models: list[str] = []
     tables: list[str] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Callable, Sequence
 
 import attrs
@@ -30,8 +31,11 @@ _PATH_PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")
 #: How far up a call's "(" or a function's decorators are looked for.
 MAX_SCAN_LINES = 40
 
-#: Cards for names a model's class body defines rather than imports.
-_CLASS_BODY_SYMBOLS = {"model_config": "pydantic.BaseModel.model_config"}
+#: Names a model's class body defines rather than imports; their card is the base class's.
+CLASS_BODY_NAMES = frozenset({"model_config"})
+#: The base of models that derive from the project's own models.
+_DEFAULT_MODEL_BASE = "pydantic.BaseModel"
+_CLASS_HEADER = re.compile(r"^class\s+\w+\s*\(([^)]*)\)")
 
 #: Parameter docs lookup: (card signature, parameter) -> parsed docs, or None when not ready.
 ParamLookup = Callable[[str, str], ParamDoc | None]
@@ -170,20 +174,42 @@ def _carded(request: HoverRequest, chain: str) -> tuple[_Resolved, Card] | None:
     """The dotted name's symbol and its card; None when either is unknown."""
     resolved = _symbol(request, chain)
     card = _find_card(request.knowledge, resolved.symbol) if resolved else None
-    return (resolved, card) if resolved and card else None
+    if resolved is None or card is None:
+        return None
+    # Cards on standard-library names (Annotated, asynccontextmanager) teach FastAPI idioms:
+    # outside FastAPI modules (a project's db.py, tasks.py) they would be noise.
+    stdlib = resolved.symbol.split(".", 1)[0] in sys.stdlib_module_names
+    if stdlib and not request.analysis.imports_fastapi:
+        return None
+    return resolved, card
 
 
 def _symbol_hover(
     request: HoverRequest, text: str, word: re.Match[str], chain: str, render: _Renderer
 ) -> str | None:
-    if word.group(0) in _CLASS_BODY_SYMBOLS and text[: word.start()].strip() == "":
-        card = request.knowledge.card(_CLASS_BODY_SYMBOLS[word.group(0)])
+    if word.group(0) in CLASS_BODY_NAMES and text[: word.start()].strip() == "":
+        card = _class_body_card(request, word.group(0))
         return render.card(card) if card else None
     found = _carded(request, chain)
     if found is None:
         return None
     resolved, card = found
     return render.card(card, _instance_details(resolved))
+
+
+def _class_body_card(request: HoverRequest, name: str) -> Card | None:
+    """The card of ``name`` on the enclosing class's library base (``BaseSettings``…)."""
+    for line in range(request.line - 1, max(request.line - MAX_SCAN_LINES, -1), -1):
+        header = _CLASS_HEADER.match(request.lines[line])
+        if header is None:
+            continue
+        for base in header.group(1).split(","):
+            origin = request.analysis.qualified(base.split("[", 1)[0].strip())
+            card = _find_card(request.knowledge, f"{origin}.{name}") if origin else None
+            if card is not None:
+                return card
+        break
+    return request.knowledge.card(f"{_DEFAULT_MODEL_BASE}.{name}")
 
 
 def _instance_details(resolved: _Resolved) -> list[str]:

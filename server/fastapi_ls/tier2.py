@@ -69,13 +69,15 @@ _DOTTED = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*")
 #: What follows a name that is bound rather than used: ``name=`` in a call, ``name = …``.
 _BOUND_AFTER = re.compile(r"[ \t]*=(?!=)")
 _BOUND_BEFORE = re.compile(r"(?:^|[(,])[ \t]*$")
+#: The module of a ``from … import`` line names what the line brings in.
+_FROM_MODULE = re.compile(r"^[ \t]*from[ \t]+([A-Za-z_][\w.]*)[ \t]+import\b", re.MULTILINE)
 
 
 def references(text: str, analysis: ModuleAnalysis) -> list[tuple[int, int, str]]:
     """The names used in ``text`` that resolve through the module's imports:
     (start column, end column, qualified origin), outside strings and comments."""
     code = code_only(text)
-    found = []
+    found = [(m.start(1), m.end(1), m.group(1)) for m in _FROM_MODULE.finditer(code)]
     for match in _DOTTED.finditer(code):
         if _BOUND_AFTER.match(code, match.end()) and _BOUND_BEFORE.search(code, 0, match.start()):
             continue

@@ -23,7 +23,7 @@ class Context7Provider:
 
     def actions(self, ls: FastApiLanguageServer, request: ActionRequest) -> list[types.CodeAction]:
         view = request.view
-        if not ls.settings.context7.enabled or not view.is_fastapi:
+        if not ls.settings.context7.enabled or not view.state.tier2_enabled:
             return []
         selection = request.selection
         text = selection if "\n" in selection else view.lines[request.start[0]]

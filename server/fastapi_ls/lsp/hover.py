@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 def hover_card(ls: FastApiLanguageServer, params: types.HoverParams) -> types.Hover | None:
     if not ls.settings.hover.enabled:
         return None
-    view = ls.fastapi_view(params.text_document.uri)
-    if view is None:
+    view = ls.view(params.text_document.uri)
+    if not view.state.tier2_enabled:
         return None
     line, column = view.position(params.position)
     importer = view.path
