@@ -90,7 +90,7 @@ def missing_path_params(
                     route.file,
                     route.decorator,
                     f"path parameter '{name}' of {route.path} is not a parameter of "
-                    f"{route.endpoint}(); FastAPI will not accept the route",
+                    f"{route.endpoint}() nor of its dependencies: its value is never read",
                 )
             )
     return found
