@@ -84,7 +84,9 @@ def served(tmp_path_factory) -> dict[tuple[str, str], Counter]:
     )
     assert completed.returncode == 0, completed.stderr
     results = {}
-    for (layout, root, app_file, label), routes in zip(keys, json.loads(completed.stdout)):
+    for (layout, root, app_file, label), routes in zip(
+        keys, json.loads(completed.stdout), strict=True
+    ):
         results[(layout, app_file, label)] = Counter(
             (
                 route["method"],

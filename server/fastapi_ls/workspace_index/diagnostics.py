@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -32,13 +33,15 @@ DEPENDS_CALLED = "depends-called"
 _PATH_PARAM = re.compile(r"\{([^{}:]+)(:[^{}]*)?\}")
 
 
+@functools.lru_cache(maxsize=16_384)
 def routing_key(method: str, path: str) -> tuple[str, str]:
     """Paths that route alike (``/items/{id}`` and ``/items/{item_id}``) get one key."""
     return method, _PATH_PARAM.sub(lambda match: "{" + (match.group(2) or "") + "}", path)
 
 
-def path_params(path: str) -> list[str]:
-    return [match.group(1).strip() for match in _PATH_PARAM.finditer(path)]
+@functools.lru_cache(maxsize=16_384)
+def path_params(path: str) -> tuple[str, ...]:
+    return tuple(match.group(1).strip() for match in _PATH_PARAM.finditer(path))
 
 
 def duplicate_routes(routes: Iterable[Route]) -> list[Diagnostic]:
@@ -67,15 +70,13 @@ def duplicate_routes(routes: Iterable[Route]) -> list[Diagnostic]:
     return found
 
 
-def missing_path_params(
-    routes: Iterable[Route], dependency_params: dict[tuple[str, int, int], tuple[str, ...] | None]
-) -> list[Diagnostic]:
+def missing_path_params(routes: Iterable[Route]) -> list[Diagnostic]:
     found = []
     reported: set[tuple] = set()
     for route in routes:
-        if not route.resolved or route.takes_any_keyword:
+        if not route.resolved or route.takes_any_keyword or route.router_dependencies:
             continue
-        extra = dependency_params.get((route.file, route.decorator[0], route.decorator[1]))
+        extra = route.dependency_params
         if extra is None:
             continue
         known = {*route.params, *extra}
@@ -140,7 +141,7 @@ def all_diagnostics(
     by_file: dict[str, list[Diagnostic]] = defaultdict(list)
     for diagnostic in (
         *duplicate_routes(linked.routes),
-        *missing_path_params((*linked.routes, *linked.orphan_routes), linked.dependency_params),
+        *missing_path_params((*linked.routes, *linked.orphan_routes)),
         *unincluded_routers(linked),
         *called_dependencies(linker, modules),
     ):

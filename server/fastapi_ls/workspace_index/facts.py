@@ -44,7 +44,7 @@ class StrValue:
     parts: StrParts
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class SeqValue:
     items: tuple[Value, ...]
 
@@ -86,7 +86,7 @@ class FunctionFacts:
     line: int
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class RouteDecl:
     scope: str
     target: Ref
@@ -106,7 +106,7 @@ class RouteDecl:
     websocket: bool = False
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class IncludeDecl:
     scope: str
     parent: Ref

@@ -13,11 +13,13 @@ its one module and re-links the table from the modules' facts, which are kept.
 
 from __future__ import annotations
 
+import functools
+import gc
 import logging
 import os
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import attrs
@@ -54,20 +56,45 @@ class _Module:
     stale: bool = False
 
 
-@attrs.frozen
 class Snapshot:
-    linked: Linked
-    diagnostics: dict[str, list[Diagnostic]]
-    routes_by_file: dict[str, tuple[Route, ...]]
-    matcher: RouteMatcher
-    is_fastapi_project: bool
-    module_count: int
-    stale_files: frozenset[str]
+    """One consistent state of the index.  What only some requests need (diagnostics, routes
+    by file, the search matcher) is computed on first use, so an edit costs only the link."""
+
+    def __init__(
+        self,
+        linked: Linked,
+        diagnose: Callable[[], dict[str, list[Diagnostic]]],
+        is_fastapi_project: bool,
+        module_count: int,
+        stale_files: frozenset[str],
+    ) -> None:
+        self.linked = linked
+        self._diagnose = diagnose
+        self.is_fastapi_project = is_fastapi_project
+        self.module_count = module_count
+        self.stale_files = stale_files
 
     @classmethod
     def empty(cls) -> Snapshot:
-        linked = Linked((), (), (), (), 0, {})
-        return cls(linked, {}, {}, RouteMatcher(()), False, 0, frozenset())
+        return cls(Linked((), (), (), (), 0), dict, False, 0, frozenset())
+
+    @functools.cached_property
+    def diagnostics(self) -> dict[str, list[Diagnostic]]:
+        return self._diagnose()
+
+    @functools.cached_property
+    def routes_by_file(self) -> dict[str, tuple[Route, ...]]:
+        by_file: dict[str, list[Route]] = {}
+        for route in (*self.linked.routes, *self.linked.orphan_routes):
+            by_file.setdefault(route.file, []).append(route)
+        return {
+            path: tuple(sorted(routes, key=lambda route: route.decorator))
+            for path, routes in by_file.items()
+        }
+
+    @functools.cached_property
+    def matcher(self) -> RouteMatcher:
+        return RouteMatcher(self.linked.routes)
 
 
 def normalise(path: str | os.PathLike[str]) -> str:
@@ -92,6 +119,7 @@ class WorkspaceIndex:
         self._source_roots: list[str] = []
         self._manifest_fastapi = False
         self._module_files: dict[tuple[str, str], str | None] = {}
+        self._linker: Linker | None = None
 
     # building ----------------------------------------------------------------------------
 
@@ -111,18 +139,20 @@ class WorkspaceIndex:
             self._modules = modules
             self._source_roots = source_roots
             self._manifest_fastapi = manifest_fastapi
-            self._module_files.clear()
-            return self._relink()
+            snapshot = self._relink(None)
+        # The index holds hundreds of thousands of long-lived objects; left in the collected
+        # generations, each full collection walks them all (a 25 ms pause inside an edit).
+        gc.freeze()
+        return snapshot
 
     def update_document(self, path: str | os.PathLike[str], text: str) -> Snapshot:
         """An open document's text wins over the file on disk until ``close_document``."""
         path = normalise(path)
         with self._lock:
             self._open[path] = text
-            if path not in self._modules:
-                self._module_files.clear()
+            known = path in self._modules
             self._modules[path] = self._parsed(text, self._modules.get(path))
-            return self._relink()
+            return self._relink(path if known else None)
 
     def close_document(self, path: str | os.PathLike[str]) -> Snapshot:
         path = normalise(path)
@@ -132,7 +162,7 @@ class WorkspaceIndex:
             if not os.path.isfile(path):
                 return self._forget(path)
             self._modules[path] = self._read(path, self._modules.get(path))
-            return self._relink()
+            return self._relink(path)
 
     def file_changed(self, path: str | os.PathLike[str]) -> Snapshot:
         """A file created or changed on disk (``workspace/didChangeWatchedFiles``)."""
@@ -142,10 +172,9 @@ class WorkspaceIndex:
         with self._lock:
             if path in self._open:
                 return self.snapshot
-            if path not in self._modules:
-                self._module_files.clear()
+            known = path in self._modules
             self._modules[path] = self._read(path, self._modules.get(path))
-            return self._relink()
+            return self._relink(path if known else None)
 
     def file_deleted(self, path: str | os.PathLike[str]) -> Snapshot:
         path = normalise(path)
@@ -158,13 +187,11 @@ class WorkspaceIndex:
                 return self.snapshot
             for known in gone:
                 del self._modules[known]
-            self._module_files.clear()
-            return self._relink()
+            return self._relink(None)
 
     def _forget(self, path: str) -> Snapshot:
         self._modules.pop(path, None)
-        self._module_files.clear()
-        return self._relink()
+        return self._relink(None)
 
     def _read(self, path: str, previous: _Module | None) -> _Module:
         text = self._read_text(path)
@@ -207,28 +234,33 @@ class WorkspaceIndex:
             module.loaded = True
         return module.facts
 
-    def _relink(self) -> Snapshot:
+    def _relink(self, changed: str | None) -> Snapshot:
+        """Link again; ``changed`` is the one module whose text changed, None when files came
+        or went (then module lookups and every resolution start afresh)."""
         relevant = [path for path, module in self._modules.items() if module.relevant]
-        linker = Linker(self._facts, self._module_file, relevant, _in_tests)
+        linker = self._linker
+        if changed is None or linker is None:
+            self._module_files.clear()
+            linker = self._linker = Linker(self._facts, self._module_file, relevant, _in_tests)
+        else:
+            linker.invalidate([changed], relevant)
         linked = linker.link()
         facts = {path: self._modules[path].facts for path in relevant if self._modules[path].facts}
-        diagnostics = all_diagnostics(linker, linked, facts)
-        by_file: dict[str, list[Route]] = {}
-        for route in (*linked.routes, *linked.orphan_routes):
-            by_file.setdefault(route.file, []).append(route)
         is_fastapi = self._manifest_fastapi or any(
             module.facts is not None and module.facts.imports_fastapi
             for module in self._modules.values()
             if module.relevant
         )
+        lock = self._lock
+
+        def diagnose() -> dict[str, list[Diagnostic]]:
+            # the linker's memo is shared with the writer, so diagnose under its lock
+            with lock:
+                return all_diagnostics(linker, linked, facts)
+
         self.snapshot = Snapshot(
             linked=linked,
-            diagnostics=diagnostics,
-            routes_by_file={
-                path: tuple(sorted(routes, key=lambda route: route.decorator))
-                for path, routes in by_file.items()
-            },
-            matcher=RouteMatcher(linked.routes),
+            diagnose=diagnose,
             is_fastapi_project=is_fastapi,
             module_count=len(self._modules),
             stale_files=frozenset(path for path, module in self._modules.items() if module.stale),

@@ -33,7 +33,7 @@ from .facts import (
     StrParts,
     StrValue,
 )
-from .model import App, ChainLink, Route, Router
+from .model import App, ChainLink, Route, RouteContext, RouteDeclaration, Router
 
 _APP_CLASSES = {"fastapi.FastAPI", "fastapi.applications.FastAPI"}
 _ROUTER_CLASSES = {"fastapi.APIRouter", "fastapi.routing.APIRouter"}
@@ -62,6 +62,14 @@ class Edge:
 
 
 @attrs.frozen
+class _Contribution:
+    routes: tuple[tuple[Sym, RouteDecl], ...]
+    edges: tuple[Edge, ...]
+    unresolved: int
+    volatile: bool
+
+
+@attrs.frozen
 class Linked:
     """Everything the queries need, computed in one pass; never changed afterwards."""
 
@@ -73,9 +81,6 @@ class Linked:
     #: include calls whose router could not be resolved: the "never included" check is off
     #: when there are any, as such a call may be the one including the router
     unresolved_includes: int
-    #: dependency names resolved for the path-parameter check: route -> parameters they take,
-    #: None when one of them could not be resolved
-    dependency_params: dict[tuple[str, int, int], tuple[str, ...] | None]
 
 
 class Linker:
@@ -90,18 +95,53 @@ class Linker:
         self._module_file = module_file
         self._eager = sorted(eager)
         self._is_test = is_test
-        self._global_memo: dict[tuple[str, str], tuple[Sym, ...]] = {}
-        self._ref_memo: dict[tuple[str, str, Ref], tuple[Sym, ...]] = {}
+        #: memos per module, so that forgetting a module's lookups costs nothing for the rest
+        self._global_memo: dict[str, dict[str, tuple[Sym, ...]]] = defaultdict(dict)
+        self._ref_memo: dict[str, dict[Ref, tuple[Sym, ...]]] = defaultdict(dict)
+        #: lookups inside functions may depend on any caller (parameters): kept for one pass
+        self._scoped_memo: dict[tuple[str, str, Ref], tuple[Sym, ...]] = {}
         self._kind_memo: dict[Sym, str | None] = {}
         self._active: set = set()
         self.objects: dict[Sym, ObjectInfo] = {}
         self._calls: dict[str, list[tuple[str, CallSite]]] = defaultdict(list)
+        #: module -> modules whose names were resolved through it
+        self._importers: dict[str, set[str]] = defaultdict(set)
+        self._declarations: dict[tuple, RouteDeclaration] = {}
+        self._contributions: dict[str, _Contribution] = {}
+
+    def invalidate(self, changed: Iterable[str], eager: Iterable[str]) -> None:
+        """Forget what depends on the changed modules: their own lookups and those of every
+        module importing them, directly or not.  Lookups inside functions may depend on any
+        caller, so they are always forgotten."""
+        self._eager = sorted(eager)
+        stale = set()
+        pending = list(changed)
+        while pending:
+            path = pending.pop()
+            if path in stale:
+                continue
+            stale.add(path)
+            pending.extend(self._importers.get(path, ()))
+        for path in stale:
+            self._global_memo.pop(path, None)
+            self._ref_memo.pop(path, None)
+        self._scoped_memo = {}
+        self._kind_memo = {
+            k: v for k, v in self._kind_memo.items() if len(k) < 2 or k[1] not in stale
+        }
+        self._declarations = {k: v for k, v in self._declarations.items() if k[0] not in stale}
+        self.objects = {k: v for k, v in self.objects.items() if k[1] not in stale}
+        # modules whose routes or includes sit in functions depend on the helpers' callers
+        self._contributions = {
+            k: v for k, v in self._contributions.items() if k not in stale and not v.volatile
+        }
 
     # names -------------------------------------------------------------------------------
 
     def resolve(self, path: str, scope: str, ref: Ref) -> tuple[Sym, ...]:
+        memo = self._ref_memo[path] if not scope else self._scoped_memo
         key = (path, scope, ref)
-        cached = self._ref_memo.get(key)
+        cached = memo.get(ref if not scope else key)
         if cached is not None:
             return cached
         if key in self._active or len(self._active) > MAX_DEPTH:
@@ -117,7 +157,7 @@ class Linker:
                     break
         finally:
             self._active.discard(key)
-        self._ref_memo[key] = symbols
+        memo[ref if not scope else key] = symbols
         return symbols
 
     def _lookup(self, path: str, scope: str, name: str) -> tuple[Sym, ...]:
@@ -133,7 +173,8 @@ class Linker:
 
     def global_name(self, path: str, name: str) -> tuple[Sym, ...]:
         key = (path, name)
-        cached = self._global_memo.get(key)
+        memo = self._global_memo[path]
+        cached = memo.get(name)
         if cached is not None:
             return cached
         if key in self._active or len(self._active) > MAX_DEPTH:
@@ -143,7 +184,7 @@ class Linker:
             symbols = self._global_name(path, name)
         finally:
             self._active.discard(key)
-        self._global_memo[key] = symbols
+        memo[name] = symbols
         return symbols
 
     def _global_name(self, path: str, name: str) -> tuple[Sym, ...]:
@@ -162,17 +203,21 @@ class Linker:
         for module in facts.star_imports:
             target = self._module_file(path, module)
             if target is not None:
+                self._importers[target].add(path)
                 found = self.global_name(target, name)
                 if found:
                     return found
         if posixpath.basename(path) == "__init__.py":
             submodule = self._module_file(path, "." + name)
             if submodule is not None:
+                self._importers[submodule].add(path)
                 return (("module", submodule),)
         return ()
 
     def _imported(self, path: str, binding: Import) -> tuple[Sym, ...]:
         target = self._module_file(path, binding.module)
+        if target is not None:
+            self._importers[target].add(path)
         if binding.name is None:
             if target is None:
                 return (("external", binding.module),)
@@ -185,6 +230,7 @@ class Linker:
         separator = "" if binding.module.endswith(".") else "."
         submodule = self._module_file(path, f"{binding.module}{separator}{binding.name}")
         if submodule is not None:
+            self._importers[submodule].add(path)
             return (("module", submodule),)
         if target is None and not binding.module.startswith("."):
             return (("external", f"{binding.module}.{binding.name}"),)
@@ -342,62 +388,78 @@ class Linker:
     # the table ---------------------------------------------------------------------------
 
     def link(self) -> Linked:
+        self._calls = defaultdict(list)
         for path in self._eager:
             facts = self.facts(path)
-            if facts is None:
-                continue
-            for site in facts.calls:
-                self._calls[site.callee[-1]].append((path, site))
-        for path in self._eager:
-            facts = self.facts(path)
-            if facts is None:
-                continue
-            for name, binding in facts.names.items():
-                if isinstance(binding, Construction):
-                    self.value(path, "", name, binding)
-                elif isinstance(binding, FunctionFacts):
-                    for local, value in binding.names.items():
-                        if isinstance(value, Construction):
-                            self.value(path, name, local, value)
-                    for value in binding.returns:
-                        if isinstance(value, Construction):
-                            self.value(path, name, None, value)
+            if facts is not None:
+                for site in facts.calls:
+                    self._calls[site.callee[-1]].append((path, site))
         own_routes: dict[Sym, list[tuple[str, RouteDecl]]] = defaultdict(list)
         edges: dict[Sym, list[Edge]] = defaultdict(list)
         included: set[Sym] = set()
         unresolved = 0
         for path in self._eager:
-            facts = self.facts(path)
-            if facts is None:
-                continue
-            for route in facts.routes:
-                for target in self.resolve(path, route.scope, route.target):
-                    if target[0] == "object":
-                        own_routes[target].append((path, route))
-            for include in facts.includes:
-                parents = [
-                    sym
-                    for sym in self.resolve(path, include.scope, include.parent)
-                    if sym[0] == "object"
-                ]
-                if not parents:
-                    continue
-                children = [
-                    sym
-                    for sym in (
-                        self.value(path, include.scope, None, include.child)
-                        if include.child is not None
-                        else ()
-                    )
-                    if sym[0] == "object"
-                ]
-                if not children and not include.mount:
-                    unresolved += 1
-                for parent in parents:
-                    for child in children:
-                        edges[parent].append(Edge(parent, child, path, include))
-                        included.add(child)
+            contribution = self._contributions.get(path)
+            if contribution is None:
+                contribution = self._contributions[path] = self._contribution(path)
+            for target, decl in contribution.routes:
+                own_routes[target].append((path, decl))
+            for edge in contribution.edges:
+                edges[edge.parent].append(edge)
+                included.add(edge.child)
+            unresolved += contribution.unresolved
         return self._table(own_routes, edges, included, unresolved)
+
+    def _contribution(self, path: str) -> _Contribution:
+        """What one module adds to the table: its apps and routers, routes and includes."""
+        facts = self.facts(path)
+        if facts is None:
+            return _Contribution((), (), 0, False)
+        for name, binding in facts.names.items():
+            if isinstance(binding, Construction):
+                self.value(path, "", name, binding)
+            elif isinstance(binding, FunctionFacts):
+                # an app factory (also one only uvicorn --factory calls): what it returns
+                for value in binding.returns:
+                    if isinstance(value, NameValue) and len(value.ref) == 1:
+                        local = binding.names.get(value.ref[0])
+                        if isinstance(local, Construction):
+                            self.value(path, name, value.ref[0], local)
+                    elif isinstance(value, Construction):
+                        self.value(path, name, None, value)
+        routes = []
+        for route in facts.routes:
+            for target in self.resolve(path, route.scope, route.target):
+                if target[0] == "object":
+                    routes.append((target, route))
+        edges = []
+        unresolved = 0
+        for include in facts.includes:
+            parents = [
+                sym
+                for sym in self.resolve(path, include.scope, include.parent)
+                if sym[0] == "object"
+            ]
+            if not parents:
+                continue
+            children = [
+                sym
+                for sym in (
+                    self.value(path, include.scope, None, include.child)
+                    if include.child is not None
+                    else ()
+                )
+                if sym[0] == "object"
+            ]
+            if not children and not include.mount:
+                unresolved += 1
+            edges.extend(
+                Edge(parent, child, path, include) for parent in parents for child in children
+            )
+        volatile = any(route.scope for route in facts.routes) or any(
+            include.scope for include in facts.includes
+        )
+        return _Contribution(tuple(routes), tuple(edges), unresolved, volatile)
 
     def _table(self, own_routes, edges, included, unresolved) -> Linked:
         apps: list[App] = []
@@ -414,35 +476,34 @@ class Linker:
                 self._is_test(info.path),
             )
             apps.append(app)
-            base = _Walk(
+            base = RouteContext(
                 app=app,
                 prefix="",
                 chain=(),
-                dependencies=tuple(d.text for d in info.construction.dependencies),
+                router_dependencies=tuple(d.text for d in info.construction.dependencies),
                 tags=(),
                 conditions=(),
+                resolved=True,
             )
             self._walk(identity, base, own_routes, edges, routes, reachable, {identity})
         orphans: list[Route] = []
         unincluded: list[Router] = []
         for identity, info in sorted(self.objects.items(), key=lambda item: item[0][1:]):
-            if info.kind != "router" or identity in reachable:
+            if info.kind != "router" or identity in reachable or identity in included:
                 continue
-            if identity in included:
-                continue
-            prefix = self._own_prefix(info)
-            start = _Walk(
+            start = RouteContext(
                 app=None,
                 prefix="",
                 chain=(),
-                dependencies=tuple(d.text for d in info.construction.dependencies),
+                router_dependencies=tuple(d.text for d in info.construction.dependencies),
                 tags=info.construction.tags,
                 conditions=(),
-                resolved=self._prefix_resolved(info),
+                resolved=True,
             )
             before = len(orphans)
-            self._walk(identity, start, own_routes, edges, orphans, set(), {identity}, prefix)
+            self._walk(identity, start, own_routes, edges, orphans, set(), {identity})
             if len(orphans) > before:
+                prefix = self._own_prefix(info)[0]
                 unincluded.append(
                     Router(info.name, info.path, info.construction.span, prefix, info.scope)
                 )
@@ -452,152 +513,111 @@ class Linker:
             orphan_routes=tuple(orphans),
             unincluded_routers=tuple(unincluded),
             unresolved_includes=unresolved,
-            dependency_params=self._dependency_params(routes, orphans),
         )
 
-    def _prefix_resolved(self, info: ObjectInfo) -> bool:
-        return (
-            info.kind != "router"
-            or self.string(info.path, info.scope, info.construction.prefix) is not None
-        )
-
-    def _own_prefix(self, info: ObjectInfo) -> str:
+    def _own_prefix(self, info: ObjectInfo) -> tuple[str, bool]:
+        """The router's own ``prefix=`` and whether it resolved (apps have none)."""
         if info.kind != "router":
-            return ""
-        text = self.string_or_placeholder(info.path, info.scope, info.construction.prefix)
-        return text or ""
+            return "", True
+        parts = info.construction.prefix
+        text = self.string_or_placeholder(info.path, info.scope, parts) or ""
+        return text, self.string(info.path, info.scope, parts) is not None
 
-    def _walk(self, identity, state, own_routes, edges, out, reachable, active, own_prefix=""):
+    def _walk(self, identity, context, own_routes, edges, out, reachable, active):
         reachable.add(identity)
+        info = self.objects[identity]
+        own_prefix = self._own_prefix(info)
         steps: list[tuple[tuple, object]] = []
         for path, decl in own_routes.get(identity, ()):
             steps.append(((path, decl.decorator[0]), (path, decl)))
         for edge in edges.get(identity, ()):
             steps.append(((edge.path, edge.decl.span[0]), edge))
-        home = self.objects[identity].path
-        steps.sort(key=lambda step: (step[0][0] != home, step[0]))
+        steps.sort(key=lambda step: (step[0][0] != info.path, step[0]))
         for _, step in steps:
             if isinstance(step, Edge):
-                self._follow(step, state, own_routes, edges, out, reachable, active, own_prefix)
+                self._follow(step, context, own_prefix, own_routes, edges, out, reachable, active)
             else:
                 path, decl = step
-                out.append(self._route(state, path, decl, own_prefix))
+                out.append(Route(context, self._declaration(path, decl, own_prefix)))
 
-    def _follow(self, edge, state, own_routes, edges, out, reachable, active, own_prefix):
+    def _follow(self, edge, context, own_prefix, own_routes, edges, out, reachable, active):
         child = edge.child
         if child in active or len(active) > MAX_DEPTH:
             return
         info = self.objects[child]
         decl = edge.decl
-        include_prefix = self.string_or_placeholder(edge.path, decl.scope, decl.prefix)
         if decl.mount and info.kind != "app":
             return
-        child_prefix = self._own_prefix(info)
-        step_prefix = own_prefix + (include_prefix or "")
-        resolved = (
-            state.resolved
-            and self.string(edge.path, decl.scope, decl.prefix) is not None
-            and self._prefix_resolved(info)
-        )
+        include_prefix = self.string_or_placeholder(edge.path, decl.scope, decl.prefix) or ""
+        include_resolved = self.string(edge.path, decl.scope, decl.prefix) is not None
         link = ChainLink(
             name=info.name,
             file=info.path,
             include_file=edge.path,
             include_span=decl.span,
-            prefix=(include_prefix or "") + child_prefix,
+            prefix=include_prefix + self._own_prefix(info)[0],
             mount=decl.mount,
             condition=decl.condition,
         )
-        dependencies = (
-            *state.dependencies,
-            *(d.text for d in decl.dependencies),
-            *(d.text for d in info.construction.dependencies),
-        )
-        next_state = _Walk(
-            app=state.app,
-            prefix=state.prefix + step_prefix,
-            chain=(*state.chain, link),
-            dependencies=dependencies,
-            tags=(*state.tags, *decl.tags, *info.construction.tags),
-            conditions=(*state.conditions, decl.condition) if decl.condition else state.conditions,
-            resolved=resolved,
-        )
-        self._walk(
-            child, next_state, own_routes, edges, out, reachable, {*active, child}, child_prefix
-        )
-
-    def _route(self, state: _Walk, path: str, decl: RouteDecl, own_prefix: str) -> Route:
-        route_path = self.string_or_placeholder(path, decl.scope, decl.path)
-        resolved = state.resolved and self.string(path, decl.scope, decl.path) is not None
-        conditions = (*state.conditions, decl.condition) if decl.condition else state.conditions
-        return Route(
-            methods=decl.methods,
-            path=state.prefix + own_prefix + (route_path or ""),
-            endpoint=decl.endpoint,
-            file=path,
-            decorator=decl.decorator,
-            definition=decl.definition,
-            app=state.app,
-            chain=state.chain,
-            response_model=decl.response_model,
-            status_code=decl.status_code,
-            router_dependencies=state.dependencies,
-            route_dependencies=tuple(
-                d.text for d in (*decl.dependencies, *decl.param_dependencies)
+        conditions = context.conditions
+        if decl.condition:
+            conditions = (*conditions, decl.condition)
+        child_context = RouteContext(
+            app=context.app,
+            # the including router's prefix, then the include's: FastAPI's order
+            prefix=context.prefix + own_prefix[0] + include_prefix,
+            chain=(*context.chain, link),
+            router_dependencies=(
+                *context.router_dependencies,
+                *(d.text for d in decl.dependencies),
+                *(d.text for d in info.construction.dependencies),
             ),
-            tags=(*state.tags, *decl.tags),
-            condition=" and ".join(conditions) or None,
-            websocket=decl.websocket,
-            resolved=resolved,
-            params=decl.params,
-            takes_any_keyword=decl.takes_any_keyword,
+            tags=(*context.tags, *decl.tags, *info.construction.tags),
+            conditions=conditions,
+            resolved=context.resolved and own_prefix[1] and include_resolved,
         )
+        self._walk(child, child_context, own_routes, edges, out, reachable, {*active, child})
 
-    def _dependency_params(self, *groups: list[Route]) -> dict:
-        """Parameters taken by the dependencies of each route, for the path-parameter check."""
-        result: dict[tuple[str, int, int], tuple[str, ...] | None] = {}
-        for group in groups:
-            for route in group:
-                key = (route.file, route.decorator[0], route.decorator[1])
-                if key in result:
-                    continue
-                result[key] = self._route_dependency_params(route)
-        return result
+    def _declaration(self, path: str, decl: RouteDecl, own_prefix: tuple[str, bool]):
+        key = (path, decl, own_prefix)
+        found = self._declarations.get(key)
+        if found is None:
+            route_path = self.string_or_placeholder(path, decl.scope, decl.path) or ""
+            found = RouteDeclaration(
+                methods=decl.methods,
+                path=own_prefix[0] + route_path,
+                endpoint=decl.endpoint,
+                file=path,
+                decorator=decl.decorator,
+                definition=decl.definition,
+                response_model=decl.response_model,
+                status_code=decl.status_code,
+                route_dependencies=tuple(
+                    d.text for d in (*decl.dependencies, *decl.param_dependencies)
+                ),
+                tags=decl.tags,
+                condition=decl.condition,
+                websocket=decl.websocket,
+                resolved=own_prefix[1] and self.string(path, decl.scope, decl.path) is not None,
+                params=decl.params,
+                takes_any_keyword=decl.takes_any_keyword,
+                dependency_params=self._dependency_params(path, decl),
+            )
+            self._declarations[key] = found
+        return found
 
-    def _route_dependency_params(self, route: Route) -> tuple[str, ...] | None:
-        facts = self.facts(route.file)
-        if facts is None:
-            return None
-        decl = next(
-            (d for d in facts.routes if d.decorator == route.decorator),
-            None,
-        )
-        if decl is None:
-            return None
-        if route.router_dependencies:
-            return None
+    def _dependency_params(self, path: str, decl: RouteDecl) -> tuple[str, ...] | None:
+        """Parameters of the functions the route's own dependencies name (path parameters may
+        be read there); None when one of them is not a function of the workspace."""
         params: list[str] = []
         for dependency in (*decl.dependencies, *decl.param_dependencies):
             if dependency.callee is None:
                 return None
-            symbols = self.resolve(route.file, decl.scope, dependency.callee)
+            symbols = self.resolve(path, decl.scope, dependency.callee)
             function = symbols[0] if symbols and symbols[0][0] == "function" else None
-            if function is None:
-                return None
-            target = self.facts(function[1])
+            target = self.facts(function[1]) if function else None
             info = target.names.get(function[2]) if target else None
             if not isinstance(info, FunctionFacts):
                 return None
             params.extend(info.params)
         return tuple(params)
-
-
-@attrs.frozen
-class _Walk:
-    app: App | None
-    prefix: str
-    chain: tuple[ChainLink, ...]
-    dependencies: tuple[str, ...]
-    tags: tuple[str, ...]
-    conditions: tuple[str, ...]
-    resolved: bool = True

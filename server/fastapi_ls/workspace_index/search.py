@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -24,6 +26,11 @@ class RouteMatcher:
     def __init__(self, routes: Sequence[Route]) -> None:
         self.routes = tuple(routes)
         self.labels = tuple(route.label.lower() for route in self.routes)
+        # one text, one label a line: the regular expressions below scan it in C
+        self.text = "\n".join(self.labels)
+        self.starts = list(
+            itertools.accumulate((len(label) + 1 for label in self.labels), initial=0)
+        )
 
     def match(self, method: str | None, path: str) -> list[Route]:
         wanted = method.upper() if method else None
@@ -58,29 +65,23 @@ def rank_routes(matcher: RouteMatcher, query: str, limit: int) -> list[Route]:
     if not needle:
         return list(matcher.routes[:limit])
     words = needle.split()
-    compact = "".join(words)
-    scored = []
-    for index, label in enumerate(matcher.labels):
-        position = label.find(needle)
-        if position >= 0:
-            scored.append(((0, position, len(label)), index))
-        elif len(words) > 1 and all(word in label for word in words):
-            scored.append(((1, 0, len(label)), index))
-        else:
-            spread = _subsequence_spread(compact, label)
-            if spread is not None:
-                scored.append(((2, spread, len(label)), index))
-    scored.sort()
-    return [matcher.routes[index] for _, index in scored[:limit]]
+    best: dict[int, tuple] = {}
 
+    def score(pattern: str, rank: int) -> None:
+        for match in re.finditer(pattern, matcher.text, re.MULTILINE):
+            index = bisect.bisect_right(matcher.starts, match.start()) - 1
+            if index in best and best[index][0] <= rank:
+                continue
+            label = matcher.labels[index]
+            spread = match.end() - match.start() if rank == 2 else 0
+            best[index] = (rank, spread, match.start() - matcher.starts[index], len(label))
 
-def _subsequence_spread(needle: str, text: str) -> int | None:
-    start = text.find(needle[0])
-    if start < 0:
-        return None
-    position = start
-    for character in needle[1:]:
-        position = text.find(character, position + 1)
-        if position < 0:
-            return None
-    return position - start
+    score(re.escape(needle), 0)
+    if len(words) > 1:
+        score("^" + "".join(f"(?=[^\n]*{re.escape(word)})" for word in words), 1)
+    # each character's gap stops at that character's first occurrence: no backtracking
+    characters = "".join(words)
+    gaps = "".join(f"[^{re.escape(c)}\\n]*{re.escape(c)}" for c in characters[1:])
+    score(re.escape(characters[0]) + gaps, 2)
+    ranked = sorted(best, key=lambda index: (best[index], index))
+    return [matcher.routes[index] for index in ranked[:limit]]
