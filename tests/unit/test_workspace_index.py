@@ -218,3 +218,25 @@ def test_repair_keeps_the_routes_around_a_broken_statement(broken):
     ]
     assert names[0] == "a"
     assert "b" in names or broken == "@decorator(\n"
+
+
+def test_incremental_updates_agree_with_a_fresh_build(template):
+    index = built(template)
+    edits = {
+        "app/core/config.py": ('"/api/v1"', '"/api/v3"'),
+        "app/api/main.py": ("api_router = APIRouter()", 'api_router = APIRouter(prefix="/x")'),
+        "app/api/routes/items.py": ('"/{id}"', '"/{item_id}/detail"'),
+        "app/api/routes/login.py": ('tags=["login"]', 'tags=["login"], prefix="/auth"'),
+    }
+    for name, (old, new) in edits.items():
+        path = template / name
+        text = path.read_text().replace(old, new)
+        index.update_document(path, text)
+        path.write_text(text)
+    fresh = built(template)
+
+    def table(of: WorkspaceIndex) -> list[tuple]:
+        return [(r.label, r.file, r.decorator, r.tags, r.condition) for r in of.routes()]
+
+    assert table(index) == table(fresh)
+    assert "GET /api/v3/x/items/{item_id}/detail" in labels(index)
