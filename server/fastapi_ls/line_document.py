@@ -115,6 +115,9 @@ class OpenDocuments:
     def close(self, uri: str) -> None:
         self._documents.pop(unquote(uri), None)
 
+    def uris(self) -> list[str]:
+        return [document.uri for document in self._documents.values()]
+
     def get(self, uri: str) -> LineDocument:
         """The open document, or one read from disk for this request alone."""
         document = self._documents.get(unquote(uri))

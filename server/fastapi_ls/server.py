@@ -24,8 +24,9 @@ from .doc_cache import DocCache, default_cache_dir
 from .docs_service import DocsService
 from .documents import DocumentStore
 from .line_document import LineDocument
-from .lsp import register
+from .lsp import DIAGNOSTIC_SOURCES, register
 from .lsp.capabilities import ClientSupport
+from .lsp.diagnostics import DiagnosticsPublisher
 from .lsp.view import DocumentView
 from .param_docs import ParamDocs
 from .protocol import FastApiProtocol
@@ -50,6 +51,7 @@ class FastApiLanguageServer(LanguageServer):
         self._environment_task: asyncio.Task[None] | None = None
         self.param_docs = ParamDocs()
         self.modules = ModuleIndex(self.open_analysis)
+        self.diagnostics = DiagnosticsPublisher(self, DIAGNOSTIC_SOURCES)
 
     # --- documents -----------------------------------------------------------------------
 
@@ -121,6 +123,7 @@ class FastApiLanguageServer(LanguageServer):
             info = await asyncio.to_thread(environment.inspect, interpreter, source, packages)
             self.environment = info
             self.prepare_parameter_docs()
+            self.diagnostics.schedule_all()
             if info.error:
                 self.tell_user(
                     f"fastapi-ls could not read the Python environment: {info.error}. "

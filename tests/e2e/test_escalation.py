@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import pytest_lsp
 from context7_server import running_context7
-from helpers import cursor, open_document, start_session
+from helpers import cursor, fix_code_action_structuring, open_document, start_session
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
@@ -134,20 +134,6 @@ def options(context7, workspace: Path, **overrides) -> dict:
     }
     settings.update(overrides)
     return {"context7": settings}
-
-
-def fix_code_action_structuring(client: LanguageClient) -> None:
-    """lsprotocol reads a code action that carries a command as a bare Command; undo that."""
-    converter = client.protocol._converter
-    union = types.Command | types.CodeAction
-
-    def structure(value, _type):
-        if isinstance(value, dict) and isinstance(value.get("command"), dict):
-            return converter.structure(value, types.CodeAction)
-        return converter.structure(value, types.Command)
-
-    converter.register_structure_hook(union, structure)
-    converter.register_structure_hook(types.Union[types.Command, types.CodeAction], structure)
 
 
 @pytest_lsp.fixture(scope="module", config=server_config("vscode"))

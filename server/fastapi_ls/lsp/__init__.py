@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import code_actions, commands, completion, hover, lifecycle, text_sync
+from . import code_actions, commands, completion, hover, lifecycle, migrations, text_sync
 
 if TYPE_CHECKING:
     from ..server import FastApiLanguageServer
 
 #: Every adapter module, each with a ``register(server)`` function.
-ADAPTERS = (lifecycle, text_sync, completion, hover, code_actions, commands)
+ADAPTERS = (lifecycle, text_sync, completion, hover, code_actions, commands, migrations)
+#: Every source of published diagnostics.
+DIAGNOSTIC_SOURCES = (migrations.CHECKS,)
 
 
 def register(server: FastApiLanguageServer) -> None:

@@ -18,6 +18,7 @@ from lsprotocol import types
 
 from .context7 import Context7Provider
 from .errors import SAME_AS_PARAMS, guarded
+from .migrations import CHECKS
 from .view import DocumentView
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class CodeActionProvider(Protocol):
         ...
 
 
-PROVIDERS: tuple[CodeActionProvider, ...] = (Context7Provider(),)
+PROVIDERS: tuple[CodeActionProvider, ...] = (CHECKS, Context7Provider())
 
 
 def _kind_allowed(kind: str | None, only: Sequence[str] | None) -> bool:

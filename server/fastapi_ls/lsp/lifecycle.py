@@ -43,6 +43,7 @@ async def did_change_configuration(
         if isinstance(raw, dict) and CONFIGURATION_SECTION in raw:
             raw = raw[CONFIGURATION_SECTION]
     ls.apply_settings(raw)
+    ls.diagnostics.schedule_all()
 
 
 def status(ls: FastApiLanguageServer, params: Any) -> dict[str, Any]:
