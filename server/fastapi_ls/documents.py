@@ -132,13 +132,14 @@ class DocumentStore:
         if entry.served_version == document.version and entry.served_version is not None:
             return entry.served
         size = _size(document)
-        # A document that is neither open nor on disk gets nothing, not the service of an
-        # empty file.
-        served = size <= MAX_SERVED_CHARS and getattr(document, "readable", True)
+        served = size <= MAX_SERVED_CHARS
         if served and size > MAX_LINE_CHARS:
             served = max(map(len, _lines(document))) <= MAX_LINE_CHARS + 2
         if not served and entry.served:
             log.info("%s is beyond the size limits; it gets no service", document.uri)
+        # A document that is neither open nor on disk gets nothing, not the service of an
+        # empty file.
+        served = served and getattr(document, "readable", True)
         entry.served, entry.served_version = served, document.version
         return served
 
