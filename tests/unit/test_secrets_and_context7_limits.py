@@ -115,8 +115,9 @@ async def test_the_key_goes_only_to_hosts_the_user_chose(recorder, monkeypatch):
     assert "Echo: Bearer" in page.markdown and KEY not in page.markdown
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def context7():
+    # One per test: a request left hanging by one test must not reach the next.
     with running_context7(hang_seconds=3.0) as server:
         yield server
 
