@@ -5,11 +5,10 @@ a change it is refreshed once typing pauses, and requests in between use the lat
 names a file defines rarely change between two keystrokes).  The import header is read again
 only after a change that may have touched it.
 
-Size limits keep every request fast whatever the client opens: a document larger than
-:data:`ANALYSE_INLINE_CHARS` is analysed in a worker thread (requests use the previous
-analysis meanwhile), and one larger than :data:`MAX_SERVED_CHARS`, or with a line longer than
-:data:`MAX_LINE_CHARS`, is not served at all (no analysis, no completion, hover or code
-actions), like a file that is not FastAPI code.
+Size limits keep every request fast whatever the client opens: only the first
+:data:`MAX_ANALYSED_CHARS` of a document are analysed, and a document larger than
+:data:`MAX_SERVED_CHARS`, or with a line longer than :data:`MAX_LINE_CHARS`, is not served at
+all (no analysis, no completion, hover or code actions), like a file that is not FastAPI code.
 
 A document the client has not opened (a request racing a ``didClose``) is read from disk by
 the workspace and analysed for that request only; a ``didChange`` for it is ignored.
@@ -30,15 +29,17 @@ from pygls.workspace import TextDocument
 from . import project
 from .analysis import ModuleAnalysis, analyse
 from .imports import ImportHeader, read_header
-from .line_document import LineDocument
+from .line_document import MAX_FOLLOWED_CHARS, LineDocument
 from .positions import document_lines
 
 #: Seconds without changes before a document is analysed again.
 REFRESH_DELAY = 0.3
-#: Documents up to this size are analysed on the spot (about 25 ms); larger ones in a thread.
-ANALYSE_INLINE_CHARS = 200_000
+#: Only this much of a document is analysed (about 25 ms): the lines after it are served, but
+#: the names they define are not known.  A thread would not help: the analysis is made of
+#: regular-expression scans that hold the GIL for tens of milliseconds each.
+MAX_ANALYSED_CHARS = 200_000
 #: Documents larger than this get no service: a hand-written module is far smaller.
-MAX_SERVED_CHARS = 5_000_000
+MAX_SERVED_CHARS = MAX_FOLLOWED_CHARS
 #: A document with a longer line (minified or generated code) gets no service.
 MAX_LINE_CHARS = 20_000
 
@@ -55,8 +56,6 @@ class _Entry:
     #: whether the document is within the size limits, for ``served_version``
     served: bool = True
     served_version: int | None = None
-    #: the analysis running in a worker thread, if any
-    pending: asyncio.Future[ModuleAnalysis] | None = None
     #: the import header, valid for ``header_version``; None when a change may have touched it
     header: ImportHeader | None = None
     header_version: int | None = None
@@ -88,43 +87,23 @@ class DocumentStore:
         self._fastapi_projects: dict[Path, bool] = {}
 
     def refresh(self, document: TextDocument) -> _Entry:
-        """Analyse ``document`` again: now when it is small, else in a worker thread."""
+        """Analyse ``document`` again (at most its first :data:`MAX_ANALYSED_CHARS`)."""
         if not _is_open(document):
             return self._transient_entry(document)
         entry = self._entries.get(document.uri)
         if entry is None:
             entry = self._entries[document.uri] = _Entry(_EMPTY_ANALYSIS, None)
         entry.header = None
-        if not self._is_served(document, entry):
-            entry.analysis, entry.analysed_version = _EMPTY_ANALYSIS, document.version
-            return entry
-        source = document.source
-        if len(source) <= ANALYSE_INLINE_CHARS:
-            entry.analysis, entry.analysed_version = analyse(source), document.version
-            return entry
-        if entry.pending is not None:
-            entry.pending.cancel()
-        pending = asyncio.get_running_loop().run_in_executor(None, analyse, source)
-        entry.pending = pending
-        version = document.version
-
-        def done(future: asyncio.Future[ModuleAnalysis]) -> None:
-            if entry.pending is not future or future.cancelled():
-                return
-            entry.pending = None
-            if future.exception() is None:
-                entry.analysis, entry.analysed_version = future.result(), version
-            else:
-                log.error("analysing %s failed", document.uri, exc_info=future.exception())
-
-        pending.add_done_callback(done)
+        served = self._is_served(document, entry)
+        entry.analysis = analyse(_analysed_text(document)) if served else _EMPTY_ANALYSIS
+        entry.analysed_version = document.version
         return entry
 
     def _transient_entry(self, document: TextDocument) -> _Entry:
         """An entry for one request on a document that is not open; it is not kept."""
         entry = _Entry(_EMPTY_ANALYSIS, document.version)
-        if self._is_served(document, entry) and _size(document) <= ANALYSE_INLINE_CHARS:
-            entry.analysis = analyse(document.source)
+        if self._is_served(document, entry):
+            entry.analysis = analyse(_analysed_text(document))
         return entry
 
     def _is_served(self, document: TextDocument, entry: _Entry) -> bool:
@@ -132,7 +111,7 @@ class DocumentStore:
         if entry.served_version == document.version and entry.served_version is not None:
             return entry.served
         size = _size(document)
-        served = size <= MAX_SERVED_CHARS
+        served = size <= MAX_SERVED_CHARS and not getattr(document, "oversized", False)
         if served and size > MAX_LINE_CHARS:
             served = max(map(len, _lines(document))) <= MAX_LINE_CHARS + 2
         if not served and entry.served:
@@ -201,8 +180,6 @@ class DocumentStore:
         entry = self._entries.pop(uri, None)
         if entry is not None and entry.timer is not None:
             entry.timer.cancel()
-        if entry is not None and entry.pending is not None:
-            entry.pending.cancel()
 
     def forget_projects(self) -> None:
         self._fastapi_projects.clear()
@@ -242,3 +219,17 @@ def _lines(document: TextDocument) -> list[str]:
     if isinstance(document, LineDocument):
         return document.lines
     return document_lines(document.source)
+
+
+def _analysed_text(document: TextDocument) -> str:
+    """The document's text up to the last whole line within :data:`MAX_ANALYSED_CHARS`."""
+    if _size(document) <= MAX_ANALYSED_CHARS:
+        return document.source
+    kept: list[str] = []
+    size = 0
+    for line in _lines(document):
+        size += len(line)
+        if size > MAX_ANALYSED_CHARS:
+            break
+        kept.append(line)
+    return "".join(kept)

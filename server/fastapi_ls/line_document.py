@@ -10,6 +10,11 @@ A request may name a document the client never opened, or closed a moment ago (e
 can produce that race): such a document is read from disk through :mod:`files` (regular files
 only, size-capped) and is empty when that fails.  A ``didChange`` for a document that is not
 open is ignored.  Both are logged at debug, since they are normal.
+
+A document opened with more than :data:`MAX_FOLLOWED_CHARS` characters is not kept at all:
+splitting 50 MB into lines alone would stall every request for half a second.  It reads as
+empty and gets no service until the client replaces its whole text with a smaller one or
+opens it again.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ from .positions import apply_change, document_lines
 
 log = logging.getLogger(__name__)
 
+#: Larger documents are not followed (no generated or data file needs completions).
+MAX_FOLLOWED_CHARS = 5_000_000
+
 
 class LineDocument(TextDocument):
     """Once its lines exist they are the only copy: the text is joined from them on demand."""
@@ -35,6 +43,8 @@ class LineDocument(TextDocument):
     is_open = True
     #: False when the text should have come from disk but could not be read.
     readable = True
+    #: True when the text is too large to be followed (see MAX_FOLLOWED_CHARS).
+    oversized = False
 
     @property
     def source(self) -> str:
@@ -69,13 +79,22 @@ class LineDocument(TextDocument):
         return text or ""
 
     def _apply_incremental_change(self, change: types.TextDocumentContentChangePartial) -> None:
+        if self.oversized:
+            return
         size = self.size
         self._size = size + apply_change(self.lines, change, self.position_codec)
 
     def _apply_full_change(self, change: types.TextDocumentContentChangeEvent) -> None:
-        self._source = change.text
         self._lines = None
-        self._size = len(change.text)
+        self._set_source(change.text)
+
+    def _set_source(self, text: str) -> None:
+        self.oversized = len(text) > MAX_FOLLOWED_CHARS
+        if self.oversized:
+            log.info("%s has %d characters; it is not followed", self.uri, len(text))
+            text = ""
+        self._source = text
+        self._size = len(text)
 
 
 class LineWorkspace(Workspace):
@@ -105,11 +124,13 @@ class LineWorkspace(Workspace):
         version: int | None = None,
         language_id: str | None = None,
     ) -> TextDocument:
-        return LineDocument(
+        document = LineDocument(
             doc_uri,
-            source=source,
             version=version,
             language_id=language_id,
             sync_kind=self._sync_kind,
             position_codec=self.position_codec,
         )
+        if source is not None:
+            document._set_source(source)
+        return document
