@@ -62,9 +62,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.tcp:
         server.start_tcp(args.host, args.port)
-    else:
-        server.start_io()
-    return 0
+        return 0
+    from .protocol import exit_now, serve_stdio
+
+    # Ends the process at once: a worker thread (an environment probe can take seconds) must
+    # not hold up the exit the client asked for.
+    exit_now(serve_stdio(server))
 
 
 if __name__ == "__main__":

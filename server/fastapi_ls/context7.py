@@ -20,8 +20,11 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import attrs
+
+from . import redaction
 
 if TYPE_CHECKING:
     import httpx
@@ -30,6 +33,11 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://context7.com/api"
 API_KEY_ENVIRONMENT_VARIABLE = "CONTEXT7_API_KEY"
+#: Comma-separated host names that may receive the API key besides Context7's own.  An
+#: environment variable, so that no file in a repository can add a host.
+KEY_HOSTS_ENVIRONMENT_VARIABLE = "FASTAPI_LS_CONTEXT7_KEY_HOSTS"
+#: Loopback receives the key too: a local proxy or test double is the user's own.
+_KEY_HOSTS = ("context7.com", "localhost", "127.0.0.1", "::1")
 #: The API rejects longer ``libraryName`` and ``query`` parameters.
 MAX_PARAMETER_LENGTH = 500
 #: ``/owner/repo``, or pinned to a version: ``/owner/repo/1.2.3`` or ``/owner/repo@1.2.3``.
@@ -154,7 +162,18 @@ class Context7Client:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"the Context7 URL must start with http:// or https://: {base_url}")
         self._base_url = base_url.rstrip("/")
-        self._api_key = (api_key or os.environ.get(API_KEY_ENVIRONMENT_VARIABLE) or "").strip()
+        key = (api_key or os.environ.get(API_KEY_ENVIRONMENT_VARIABLE) or "").strip()
+        #: Scrubbed from everything this client returns, whether it is sent or not.
+        self._secret = key
+        if key and not key_may_go_to(self._base_url):
+            logger.warning(
+                "not sending the Context7 API key to %s: only Context7's own host and the hosts "
+                "in %s receive it; asking anonymously",
+                urlsplit(self._base_url).hostname,
+                KEY_HOSTS_ENVIRONMENT_VARIABLE,
+            )
+            key = ""
+        self._api_key = key
         self._timeout = timeout
         self._max_response_bytes = max_response_bytes
         self._retry_backoff = retry_backoff
@@ -241,6 +260,10 @@ class Context7Client:
         if answer.status != 200 and not nothing_found:
             raise self._status_error(answer, params["libraryId"])
         markdown, sources = ("", ()) if nothing_found else self._render(answer)
+        # A service that echoes the request (its Authorization header) must not get the key
+        # into the document and the cache.
+        markdown = self._scrub(markdown)
+        sources = tuple(self._scrub(source) for source in sources)
         return DocPage(
             library_id=base_id,
             version=version,
@@ -408,9 +431,23 @@ class Context7Client:
         code: str | None = None,
     ) -> Context7Error:
         # Server texts are quoted in messages, and a server may echo what it was sent.
-        if self._api_key:
-            message = message.replace(self._api_key, "[API key]")
-        return Context7Error(kind, message, status, retry_after, code=code)
+        return Context7Error(kind, self._scrub(message), status, retry_after, code=code)
+
+    def _scrub(self, text: str) -> str:
+        """``text`` without the API key, for anything shown, written or cached.
+
+        Only the key itself is replaced: documentation is full of "Bearer token" examples
+        that the log redaction's patterns would mangle.
+        """
+        return text.replace(self._secret, redaction.REPLACEMENT) if self._secret else text
+
+
+def key_may_go_to(base_url: str) -> bool:
+    """Whether the API key may be sent to the host of ``base_url``."""
+    host = (urlsplit(base_url).hostname or "").lower().rstrip(".")
+    extra = os.environ.get(KEY_HOSTS_ENVIRONMENT_VARIABLE, "")
+    allowed = {*_KEY_HOSTS, *(name.strip().lower() for name in extra.split(",") if name.strip())}
+    return host in allowed or host.endswith(".context7.com")
 
 
 def _pinned(base_id: str, version: str | None) -> str:

@@ -11,11 +11,10 @@ a change it is refreshed once typing pauses, and requests in between use the lat
 names a file defines rarely change between two keystrokes).  The import header is read again
 only after a change that may have touched it.
 
-Size limits keep every request fast whatever the client opens: a document larger than
-:data:`ANALYSE_INLINE_CHARS` is analysed in a worker thread (requests use the previous
-analysis meanwhile), and one larger than :data:`MAX_SERVED_CHARS`, or with a line longer than
-:data:`MAX_LINE_CHARS`, is not served at all (no analysis, no completion, hover or code
-actions), like a file that is not FastAPI code.
+Size limits keep every request fast whatever the client opens: only the first
+:data:`MAX_ANALYSED_CHARS` of a document are analysed, and a document larger than
+:data:`MAX_SERVED_CHARS`, or with a line longer than :data:`MAX_LINE_CHARS`, is not served at
+all (no analysis, no completion, hover or code actions), like a file that is not FastAPI code.
 
 A document the client has not opened (a request racing a ``didClose``) is read from disk by
 the workspace and analysed for that request only; a ``didChange`` for it is ignored.
@@ -35,15 +34,17 @@ from lsprotocol import types
 from . import project
 from .analysis import ModuleAnalysis, analyse
 from .imports import ImportHeader, read_header
-from .line_document import LineDocument
+from .line_document import MAX_FOLLOWED_CHARS, LineDocument
 from .projects import FastApiProjects, ProjectFacts
 
 #: Seconds without changes before a document is analysed again.
 REFRESH_DELAY = 0.3
-#: Documents up to this size are analysed on the spot (about 25 ms); larger ones in a thread.
-ANALYSE_INLINE_CHARS = 200_000
+#: Only this much of a document is analysed (about 25 ms): the lines after it are served, but
+#: the names they define are not known.  A thread would not help: the analysis is made of
+#: regular-expression scans that hold the GIL for tens of milliseconds each.
+MAX_ANALYSED_CHARS = 200_000
 #: Documents larger than this get no service: a hand-written module is far smaller.
-MAX_SERVED_CHARS = 5_000_000
+MAX_SERVED_CHARS = MAX_FOLLOWED_CHARS
 #: A document with a longer line (minified or generated code) gets no service.
 MAX_LINE_CHARS = 20_000
 
@@ -60,8 +61,6 @@ class _Entry:
     #: whether the document is within the size limits, for ``served_version``
     served: bool = True
     served_version: int | None = None
-    #: the analysis running in a worker thread, if any
-    pending: asyncio.Future[ModuleAnalysis] | None = None
     #: the import header, valid for ``header_version``; None when a change may have touched it
     header: ImportHeader | None = None
     header_version: int | None = None
@@ -105,7 +104,7 @@ class DocumentStore:
         self._projects = projects or FastApiProjects()
 
     def refresh(self, document: LineDocument) -> _Entry:
-        """Analyse ``document`` again: now when it is small, else in a worker thread."""
+        """Analyse ``document`` again (at most its first :data:`MAX_ANALYSED_CHARS`)."""
         if not document.is_open:
             return self._transient_entry(document)
         entry = self._entries.get(document.uri)
@@ -114,36 +113,16 @@ class DocumentStore:
             # Start finding out about the project now, so the first request finds the answer.
             self._in_fastapi_project(document, entry)
         entry.header = None
-        if not self._is_served(document, entry):
-            entry.analysis, entry.analysed_version = _EMPTY_ANALYSIS, document.version
-            return entry
-        source = document.source
-        if len(source) <= ANALYSE_INLINE_CHARS:
-            entry.analysis, entry.analysed_version = analyse(source), document.version
-            return entry
-        if entry.pending is not None:
-            entry.pending.cancel()
-        pending = asyncio.get_running_loop().run_in_executor(None, analyse, source)
-        entry.pending = pending
-        version = document.version
-
-        def done(future: asyncio.Future[ModuleAnalysis]) -> None:
-            if entry.pending is not future or future.cancelled():
-                return
-            entry.pending = None
-            if future.exception() is None:
-                entry.analysis, entry.analysed_version = future.result(), version
-            else:
-                log.error("analysing %s failed", document.uri, exc_info=future.exception())
-
-        pending.add_done_callback(done)
+        served = self._is_served(document, entry)
+        entry.analysis = analyse(_analysed_text(document)) if served else _EMPTY_ANALYSIS
+        entry.analysed_version = document.version
         return entry
 
     def _transient_entry(self, document: LineDocument) -> _Entry:
         """An entry for one request on a document that is not open; it is not kept."""
         entry = _Entry(_EMPTY_ANALYSIS, document.version)
-        if self._is_served(document, entry) and document.size <= ANALYSE_INLINE_CHARS:
-            entry.analysis = analyse(document.source)
+        if self._is_served(document, entry):
+            entry.analysis = analyse(_analysed_text(document))
         return entry
 
     def _is_served(self, document: LineDocument, entry: _Entry) -> bool:
@@ -151,13 +130,14 @@ class DocumentStore:
         if entry.served_version == document.version and entry.served_version is not None:
             return entry.served
         size = document.size
-        # A document that is neither open nor on disk gets nothing, not the service of an
-        # empty file.
-        served = size <= MAX_SERVED_CHARS and getattr(document, "readable", True)
+        served = size <= MAX_SERVED_CHARS and not document.oversized
         if served and size > MAX_LINE_CHARS:
             served = max(map(len, document.lines)) <= MAX_LINE_CHARS + 2
         if not served and entry.served:
             log.info("%s is beyond the size limits; it gets no service", document.uri)
+        # A document that is neither open nor on disk gets nothing, not the service of an
+        # empty file.
+        served = served and getattr(document, "readable", True)
         entry.served, entry.served_version = served, document.version
         return served
 
@@ -227,8 +207,6 @@ class DocumentStore:
         entry = self._entries.pop(uri, None)
         if entry is not None and entry.timer is not None:
             entry.timer.cancel()
-        if entry is not None and entry.pending is not None:
-            entry.pending.cancel()
 
     def forget_projects(self) -> None:
         self._projects.forget()
@@ -253,3 +231,17 @@ class DocumentStore:
 def _new_or_test_file(lines: list[str], is_test_file: bool) -> bool:
     """A test file, or a new file with at most one word typed: FastAPI code to be."""
     return is_test_file or (len(lines) <= 3 and bool(_SINGLE_WORD.fullmatch("".join(lines))))
+
+
+def _analysed_text(document: LineDocument) -> str:
+    """The document's text up to the last whole line within :data:`MAX_ANALYSED_CHARS`."""
+    if document.size <= MAX_ANALYSED_CHARS:
+        return document.source
+    kept: list[str] = []
+    size = 0
+    for line in document.lines:
+        size += len(line)
+        if size > MAX_ANALYSED_CHARS:
+            break
+        kept.append(line)
+    return "".join(kept)

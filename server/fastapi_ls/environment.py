@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from collections.abc import Iterable
-from importlib import metadata
 from pathlib import Path
 
 import attrs
-import jedi
 from packaging.version import InvalidVersion, Version
 
 log = logging.getLogger(__name__)
@@ -36,10 +35,46 @@ class EnvironmentInfo:
     error: str | None = None
 
 
+#: Variables that look like credentials by name; no child process gets them.
+_SECRET_NAME = re.compile(
+    r"(KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE)", re.IGNORECASE
+)
+#: Variables that would make the user's interpreter import the server's packages.
+_FOREIGN_PATHS = ("PYTHONPATH", "PYTHONHOME")
+
+
+def child_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for any process the server starts: no secrets, no foreign paths.
+
+    The interpreter probed may be one a cloned repository planted (``.venv/bin/python``); it
+    must not learn the Context7 key or any other credential the editor was started with.
+    """
+    source = os.environ if environ is None else environ
+    return {
+        name: value
+        for name, value in source.items()
+        if name not in _FOREIGN_PATHS and not _SECRET_NAME.search(name)
+    }
+
+
 def find_interpreter(setting: str | None, roots: list[Path]) -> tuple[str, str]:
-    """The interpreter to inspect: the setting, else a workspace virtualenv, else our own."""
+    """The interpreter to inspect: the setting, else a workspace virtualenv, else our own.
+
+    A relative setting is taken relative to the first workspace folder (not to wherever the
+    editor started the server), and the log says so.
+    """
     if setting:
-        return setting, "setting"
+        path = Path(setting).expanduser()
+        if not path.is_absolute() and roots and (len(path.parts) > 1 or setting.startswith(".")):
+            resolved = roots[0] / path
+            log.info(
+                "the interpreter setting %s is relative: resolved against the workspace "
+                "folder, to %s",
+                setting,
+                resolved,
+            )
+            return str(resolved), "setting"
+        return str(path), "setting"
     for root in roots:
         for name in _VENV_DIRS:
             for candidate in (
@@ -55,11 +90,15 @@ def inspect(
     interpreter: str, source: str, packages: Iterable[str] = CORE_PACKAGES
 ) -> EnvironmentInfo:
     """Read the installed versions of ``packages`` through jedi's view of the interpreter."""
+    # Imported here, in the worker thread, not at start-up: together they take ~150 ms.
+    from importlib import metadata
+
+    import jedi
+
     try:
         # The user's interpreter must see its own packages, not the ones a bundled server
         # was started with (the VS Code extension sets PYTHONPATH to them).
-        variables = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-        environment = jedi.create_environment(interpreter, safe=False, env_vars=variables)
+        environment = jedi.create_environment(interpreter, safe=False, env_vars=child_environment())
         sys_path = [p for p in environment.get_sys_path() if os.path.isdir(p)]
     except Exception as error:  # jedi raises InvalidPythonEnvironment and OS errors
         log.warning("cannot inspect interpreter %s: %s", interpreter, error)

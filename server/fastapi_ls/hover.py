@@ -24,6 +24,7 @@ from .workspace_modules import ImportedName
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _CHAIN_BEFORE = re.compile(r"(?:[A-Za-z_]\w*\s*\.\s*)+$")
+_CHAIN_REACH = 300
 _KEYWORD_AFTER = re.compile(r"\s*=(?!=)")
 _NAME_BEFORE = re.compile(r"([A-Za-z_][\w.]*)\s*$")
 _DEF = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)")
@@ -102,7 +103,9 @@ def _word_at(text: str, column: int) -> re.Match[str] | None:
 
 def _chain(text: str, word: re.Match[str]) -> str:
     """The dotted name ending with the hovered word: ``fa.Depends``, ``status.HTTP_200_OK``."""
-    before = _CHAIN_BEFORE.search(text[: word.start()])
+    # Searched for at each position, the pattern costs the square of the text's length:
+    # look only as far back as a dotted name can reach.
+    before = _CHAIN_BEFORE.search(text[max(0, word.start() - _CHAIN_REACH) : word.start()])
     prefix = re.sub(r"\s+", "", before.group(0)) if before else ""
     return prefix + word.group(0)
 

@@ -11,6 +11,11 @@ A request may name a document the client never opened, or closed a moment ago (e
 can produce that race): such a document is read from disk through :mod:`files` (regular files
 only, size-capped) and is empty when that fails.  A ``didChange`` for a document that is not
 open is ignored.  Both are logged at debug, since they are normal.
+
+A document opened with more than :data:`MAX_FOLLOWED_CHARS` characters is not kept at all:
+splitting 50 MB into lines alone would stall every request for half a second.  It reads as
+empty and gets no service until the client replaces its whole text with a smaller one or
+opens it again.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ from .files import read_source
 from .positions import apply_change, document_lines
 
 log = logging.getLogger(__name__)
+
+#: Larger documents are not followed (no generated or data file needs completions).
+MAX_FOLLOWED_CHARS = 5_000_000
 
 
 class LineDocument:
@@ -48,9 +56,13 @@ class LineDocument:
         self.is_open = is_open
         #: False when the text should have come from disk but could not be read.
         self.readable = True
-        self._source = source
+        #: True when the text is too large to be followed (see MAX_FOLLOWED_CHARS).
+        self.oversized = False
+        self._source: str | None = None
         self._lines: list[str] | None = None
         self._size: int | None = None
+        if source is not None:
+            self._set_source(source)
 
     @property
     def source(self) -> str:
@@ -78,10 +90,19 @@ class LineDocument:
         return self._size
 
     def apply(self, change: types.TextDocumentContentChangeEvent) -> None:
-        if isinstance(change, types.TextDocumentContentChangePartial):
+        if not isinstance(change, types.TextDocumentContentChangePartial):
+            self._lines = None
+            self._set_source(change.text)
+        elif not self.oversized:
             self._size = self.size + apply_change(self.lines, change, self.position_codec)
-        else:
-            self._source, self._lines, self._size = change.text, None, len(change.text)
+
+    def _set_source(self, text: str) -> None:
+        self.oversized = len(text) > MAX_FOLLOWED_CHARS
+        if self.oversized:
+            log.info("%s has %d characters; it is not followed", self.uri, len(text))
+            text = ""
+        self._source = text
+        self._size = len(text)
 
     def _read_from_disk(self) -> str:
         text = read_source(self.path) if self.path else None

@@ -121,10 +121,18 @@ def _structure_leniently(cls: type, raw: Any, path: str, problems: list[str]) ->
     return cls(**values)
 
 
+#: Upper bounds of the durations: a year of cache life (a larger one overflows date arithmetic)
+#: and ten minutes for a lookup.  NaN and infinity fail the range check too.
+_MAX_SECONDS = {"timeout": 600.0, "cache_ttl": 365 * 24 * 3600.0}
+
+
 def _check_value(name: str, value: Any) -> Any:
     """Range and format checks that a type alone does not express."""
-    if name in ("timeout", "cache_ttl") and value <= 0:
-        raise ValueError(f"expected a positive number of seconds, got {value!r}")
+    if name in _MAX_SECONDS and not 0 < value <= _MAX_SECONDS[name]:
+        raise ValueError(
+            f"expected a number of seconds above 0 and at most {_MAX_SECONDS[name]:g}, "
+            f"got {value!r}"
+        )
     if name == "base_url" and not str(value).startswith(("http://", "https://")):
         raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
     if name == "base_url":

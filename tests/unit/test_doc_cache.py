@@ -387,7 +387,8 @@ async def test_resolving_falls_back_to_a_stale_resolution(server, cache, tmp_pat
     assert await service.resolve_library("pydantic", "validators") is None
     service.offline = True
     assert await service.resolve_library("fastapi", "dependencies") == "/fastapi/fastapi"
-    assert len(server.requests) == 2
+    # The 429 of the first search silences Context7 for its Retry-After (60 s when unsaid).
+    assert len(server.requests) == 1
 
 
 def test_the_best_library_is_finalized_then_most_trusted():
