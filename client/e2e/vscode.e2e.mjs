@@ -279,6 +279,9 @@ async function drive(page, url, context7) {
     rows = await page.locator(".suggest-widget .monaco-list-row").allInnerTexts();
   }
   report.completions = rows;
+  await page.keyboard.press("Control+Space"); // the focused row's details beside the list
+  await page.waitForTimeout(800);
+  await screenshot(page, "completion");
   step("completion", { rows: rows.length });
   await page.keyboard.press("Escape");
   for (let index = 0; index < 2; index++) await page.keyboard.press("Backspace");
@@ -326,6 +329,8 @@ async function drive(page, url, context7) {
   };
   await waitFor(tabsShow(/Preview|\.md/), 20000, "a Markdown tab").catch(() => {});
   report.tabs = tabs;
+  await page.waitForTimeout(1500);
+  await screenshot(page, "context7-document");
   // The Context7 test server reports each request on its stdout a moment after answering it.
   const requests = () =>
     context7
@@ -393,6 +398,7 @@ async function languageStatus(page) {
     () => false,
   );
   const text = shown ? (await item.innerText()).replace(/\s*\n\s*/g, "\n") : "";
+  if (/^FastAPI \d/.test(text)) await screenshot(page, "language-status");
   await page.mouse.move(700, 400);
   return text;
 }
@@ -431,6 +437,11 @@ async function setUserSetting(page, id, value) {
   await page.waitForTimeout(1200);
   step(`set ${id}`);
   await page.keyboard.press("Control+W");
+}
+
+/** With SCREENSHOTS set (a directory), the README's pictures are taken on the way. */
+async function screenshot(page, name) {
+  if (env.SCREENSHOTS) await page.screenshot({ path: join(env.SCREENSHOTS, `${name}.png`) });
 }
 
 async function closeNotifications(page) {

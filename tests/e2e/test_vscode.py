@@ -156,7 +156,7 @@ def test_context7_action_opens_the_document_in_the_markdown_preview(report):
 
 
 def test_the_api_key_set_from_the_palette_reaches_context7(report):
-    """ "Set Context7 API key" stores the key, the server restarts with it, and "Look up in
+    """ "Set Context7 API Key" stores the key, the server restarts with it, and "Look Up in
     Context7…" sends the typed query with it; the first lookup went without one."""
     (typed,) = [r for r in report["context7Requests"] if "sse streaming events" in r]
     assert typed.endswith(f" Bearer {API_KEY}")
