@@ -70,7 +70,7 @@ async function setApiKey(
 
 async function lookUp(manager: ServerManager): Promise<void> {
   const query = await vscode.window.showInputBox({
-    title: "Look up in Context7",
+    title: "Look Up in Context7",
     prompt: "What to look up in the current FastAPI documentation. This text is sent to Context7.",
     placeHolder: "e.g. websocket connection manager broadcast",
     value: selectedLine(),

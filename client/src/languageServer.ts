@@ -285,7 +285,7 @@ export class ServerManager implements vscode.Disposable {
       } else if (newState === State.Stopped) {
         this.languageStatus.setState(
           "stopped",
-          'The server process ended; see the log. "Restart server" starts it again.',
+          'The server process ended; see the log. "FastAPI: Restart Server" starts it again.',
         );
       } else {
         this.languageStatus.setState("starting");
