@@ -169,7 +169,8 @@ class FastApiLanguageServer(LanguageServer):
             self.inspect_environment()
 
     def tell_user(self, message: str, kind: types.MessageType) -> None:
-        log.warning(message)
+        """Show ``message`` and log it at its own level."""
+        log.log(_LOG_LEVELS.get(kind, logging.INFO), message)
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
     # --- Context7 ------------------------------------------------------------------------
@@ -193,6 +194,14 @@ class FastApiLanguageServer(LanguageServer):
             )
             self._docs = (frozen, service)
         return self._docs[1]
+
+
+_LOG_LEVELS = {
+    types.MessageType.Error: logging.ERROR,
+    types.MessageType.Warning: logging.WARNING,
+    types.MessageType.Info: logging.INFO,
+    types.MessageType.Log: logging.DEBUG,
+}
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:
