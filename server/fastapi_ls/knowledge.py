@@ -97,24 +97,12 @@ class StatusCode:
     phrase: str
 
 
-#: The seed's Tier 2 categories; every topic belongs to one.
-TOPIC_CATEGORIES = frozenset(
-    {
-        "websockets",
-        "graphql",
-        "observability",
-        "openapi",
-        "sse",
-        "databases",
-        "queues",
-        "caching",
-        "search",
-        "testing",
-        "deployment",
-        "pydantic-v1",
-        "versions",
-    }
-)
+@attrs.frozen
+class Category:
+    """One of the seed's Tier 2 categories; every topic belongs to one."""
+
+    id: str
+    title: str
 
 
 @attrs.frozen
@@ -292,6 +280,7 @@ class KnowledgeBase:
     version_gates: tuple[VersionGate, ...] = ()
     cards: tuple[Card, ...] = ()
     packages: Packages = Packages()
+    categories: tuple[Category, ...] = ()
 
     @functools.cached_property
     def fastapi_packages(self) -> frozenset[str]:
@@ -354,6 +343,7 @@ _TABLES = frozenset(
         "topic",
         "version_gate",
         "card",
+        "category",
         "model_role",
         "dependency_role",
         "orm",
@@ -380,6 +370,7 @@ def load(directory: Path | None = None) -> KnowledgeBase:
     topics: list[Topic] = []
     gates: list[VersionGate] = []
     cards: list[Card] = []
+    categories: list[Category] = []
     packages: Packages | None = None
     model_roles: list[ModelRole] = []
     dependency_roles: list[DependencyRole] = []
@@ -406,6 +397,7 @@ def load(directory: Path | None = None) -> KnowledgeBase:
             gates.append(_structure(path.name, raw, VersionGate))
         for raw in data.get("card", []):
             cards.append(_card(path.name, raw))
+        categories += [_structure(path.name, raw, Category) for raw in data.get("category", [])]
         if "packages" in data:
             if packages is not None or not isinstance(data["packages"], dict):
                 raise KnowledgeError(f"{path.name}: write one [packages] table in one file")
@@ -420,6 +412,7 @@ def load(directory: Path | None = None) -> KnowledgeBase:
     _check_unique_status(status_codes)
     _check_unique_symbols(cards)
     _check_gates(gates, topics)
+    _check_categories(topics, categories)
     return KnowledgeBase(
         snippets=tuple(snippets),
         status_codes=tuple(status_codes),
@@ -427,10 +420,18 @@ def load(directory: Path | None = None) -> KnowledgeBase:
         version_gates=tuple(gates),
         cards=tuple(cards),
         packages=packages or Packages(),
+        categories=tuple(categories),
         conventions=Conventions(
             tuple(model_roles), tuple(dependency_roles), tuple(orms), tuple(plurals)
         ),
     )
+
+
+def _check_categories(topics: list[Topic], categories: list[Category]) -> None:
+    known = {category.id for category in categories}
+    for topic in topics:
+        if topic.category not in known:
+            raise KnowledgeError(f"topic {topic.id!r}: unknown category {topic.category!r}")
 
 
 def _structure(filename: str, raw: dict, cls: type):
@@ -485,8 +486,6 @@ def _snippet(filename: str, raw: dict) -> Snippet:
 def _topic(filename: str, raw: dict) -> Topic:
     topic: Topic = _structure(filename, raw, Topic)
     where = f"{filename}: topic {topic.id!r}"
-    if topic.category not in TOPIC_CATEGORIES:
-        raise KnowledgeError(f"{where}: unknown category {topic.category!r}")
     for trigger in topic.triggers:
         _compile(where, trigger.pattern)
     for origin in topic.origins:

@@ -148,6 +148,10 @@ def test_topics_and_version_gates(tmp_path):
         "topics.toml",
         textwrap.dedent(
             """\
+            [[category]]
+            id = "sse"
+            title = "Server-Sent Events"
+
             [[topic]]
             id = "sse"
             title = "Server-Sent Events"
@@ -187,6 +191,7 @@ def test_rejects_invalid_topic(tmp_path, text, message):
     )
     if not text.startswith("category"):
         base += 'category = "sse"\n'
+    write(tmp_path, "categories.toml", '[[category]]\nid = "sse"\ntitle = "SSE"\n')
     write(tmp_path, "topics.toml", base + text + "\n")
     with pytest.raises(knowledge.KnowledgeError, match=message):
         load(tmp_path)
@@ -340,6 +345,7 @@ def test_rename_taken_keeps_the_fixed_start_of_a_name():
 
 def test_packages_and_origins_make_the_known_libraries(tmp_path):
     write(tmp_path, "packages.toml", '[packages]\nfastapi = ["fastapi"]\nlibraries = ["jwt"]\n')
+    write(tmp_path, "categories.toml", '[[category]]\nid = "queues"\ntitle = "Queues"\n')
     write(
         tmp_path,
         "topics.toml",
