@@ -18,11 +18,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import attrs
+import cattrs
 from packaging.version import Version
 
 from .analysis import ModuleAnalysis
 from .context7 import DocPage
 from .docs_service import DocsService, LookupResult
+from .json_mapping import camel_case, camel_case_converter
 from .knowledge import KnowledgeBase, Topic
 from .tier2 import Detection, detect
 
@@ -62,41 +64,36 @@ class Lookup:
     kind: str = "topic"
 
     def to_json(self) -> dict[str, str]:
-        return {
-            _camel(field.name): value
-            for field in attrs.fields(Lookup)
-            if (value := getattr(self, field.name)) is not None
-        }
+        return {key: value for key, value in _json.unstructure(self).items() if value is not None}
 
     @classmethod
     def from_json(cls, raw: object) -> Lookup:
         """Read the command argument; raise ValueError with the reason when it is unusable."""
         if not isinstance(raw, dict):
             raise ValueError("the command expects one object argument")
-        values = {}
-        for field in attrs.fields(cls):
-            value = raw.get(_camel(field.name))
-            if value is None:
-                continue
-            if not isinstance(value, str):
-                raise ValueError(f"{_camel(field.name)} must be a string")
-            values[field.name] = value
-        if not values.get("query", "").strip():
+        values = {key: value for key, value in raw.items() if value is not None}
+        if not isinstance(values.get("query", ""), str) or not values.get("query", "").strip():
             raise ValueError("the query is empty")
-        if values.get("kind", "topic") not in LOOKUP_KINDS:
-            raise ValueError(f"kind must be one of {', '.join(sorted(LOOKUP_KINDS))}")
         values.setdefault("title", values["query"])
-        if "library_name" in values and "library_id" not in values:
-            values["library_id"] = None
-        if values.get("library_id", DEFAULT_LIBRARY_ID) == DEFAULT_LIBRARY_ID:
+        if "libraryName" in values and "libraryId" not in values:
+            values["libraryId"] = None
+        if values.get("libraryId", DEFAULT_LIBRARY_ID) == DEFAULT_LIBRARY_ID:
             # A typed lookup names no package: FastAPI's docs are pinned to FastAPI's version.
             values.setdefault("package", DEFAULT_PACKAGE)
-        return cls(**values)
+        try:
+            lookup = _json.structure(values, cls)
+        except cattrs.ClassValidationError as error:
+            failed = error.group_exceptions()[0]
+            if not failed:
+                raise ValueError("the command argument is not a lookup") from None
+            reason, note = failed[0]
+            raise ValueError(f"{camel_case(note.name)} must be a string ({reason})") from None
+        if lookup.kind not in LOOKUP_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(sorted(LOOKUP_KINDS))}")
+        return lookup
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
+_json = camel_case_converter()
 
 
 def for_detection(detection: Detection) -> Lookup:

@@ -8,11 +8,15 @@ the server: it is reported in words and the default is used instead.
 from __future__ import annotations
 
 import typing
+from collections.abc import Callable
 from typing import Any
 
 import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, override
 
 from . import redaction
+from .json_mapping import camel_case, camel_case_converter, objects_only
 
 
 @attrs.define
@@ -72,11 +76,6 @@ class Settings:
     routes: RoutesSettings = attrs.field(factory=RoutesSettings)
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
 def parse(raw: Any) -> tuple[Settings, list[str]]:
     """Settings from JSON, and one message per value that was wrong and replaced by its default."""
     problems: list[str] = []
@@ -96,29 +95,32 @@ def merged(base: Any, override: Any) -> Any:
 
 
 def _structure_leniently(cls: type, raw: Any, path: str, problems: list[str]) -> Any:
+    """``raw`` as ``cls``; each wrong value is reported and left to its default."""
     if raw is None:
         return cls()
     if not isinstance(raw, dict):
         problems.append(f"{path} should be an object, got {type(raw).__name__}; using defaults")
         return cls()
+    data = dict(raw)
     hints = typing.get_type_hints(cls)
-    values: dict[str, Any] = {}
-    for field in attrs.fields(cls):
-        key = _camel(field.name)
-        if key not in raw:
-            continue
-        value = raw[key]
-        field_type = hints[field.name]
-        if attrs.has(field_type):
-            values[field.name] = _structure_leniently(field_type, value, f"{path}.{key}", problems)
-            continue
+    for _ in attrs.fields(cls):
         try:
-            values[field.name] = _check_value(field.name, _check_scalar(value, field_type))
-        except (TypeError, ValueError) as error:
-            # A secret is never repeated back, not even a wrongly typed one.
-            reason = "expected a string" if field.name == "api_key" else str(error)
-            problems.append(f"{path}.{key}: {reason}; using the default")
-    return cls(**values)
+            return _converter.structure(data, cls)
+        except cattrs.ClassValidationError as error:
+            failed, _others = error.group_exceptions()
+            for reason, note in failed:
+                key = camel_case(note.name)
+                if attrs.has(hints[note.name]):
+                    nested = _structure_leniently(
+                        hints[note.name], data[key], f"{path}.{key}", problems
+                    )
+                    data[key] = _converter.unstructure(nested)
+                    continue
+                # A secret is never repeated back, not even a wrongly typed one.
+                text = "expected a string" if note.name == "api_key" else str(reason)
+                problems.append(f"{path}.{key}: {text}; using the default")
+                del data[key]
+    return cls()
 
 
 #: Upper bounds of the durations: a year of cache life (a larger one overflows date arithmetic)
@@ -126,35 +128,39 @@ def _structure_leniently(cls: type, raw: Any, path: str, problems: list[str]) ->
 _MAX_SECONDS = {"timeout": 600.0, "cache_ttl": 365 * 24 * 3600.0}
 
 
-def _check_value(name: str, value: Any) -> Any:
-    """Range and format checks that a type alone does not express."""
-    if name in _MAX_SECONDS and not 0 < value <= _MAX_SECONDS[name]:
-        raise ValueError(
-            f"expected a number of seconds above 0 and at most {_MAX_SECONDS[name]:g}, "
-            f"got {value!r}"
-        )
-    if name == "base_url" and not str(value).startswith(("http://", "https://")):
+def _seconds(name: str) -> Callable[[Any, type], float]:
+    def structure(value: Any, _: type) -> float:
+        seconds = _converter.structure(value, float)
+        if not 0 < seconds <= _MAX_SECONDS[name]:
+            raise ValueError(
+                f"expected a number of seconds above 0 and at most {_MAX_SECONDS[name]:g}, "
+                f"got {value!r}"
+            )
+        return seconds
+
+    return structure
+
+
+def _url(value: Any, _: type) -> str:
+    url = _converter.structure(value, str)
+    if not url.startswith(("http://", "https://")):
         raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
-    if name == "base_url":
-        return value.rstrip("/")
-    return value
+    return url.rstrip("/")
 
 
-def _check_scalar(value: Any, field_type: Any) -> Any:
-    """Accept a JSON value only if it already has the declared type (no silent coercion)."""
-    origin = typing.get_origin(field_type)
-    if origin is list:
-        (item_type,) = typing.get_args(field_type)
-        if not isinstance(value, list) or not all(isinstance(v, item_type) for v in value):
-            raise TypeError(f"expected a list of {item_type.__name__}, got {value!r}")
-        return value
-    allowed = typing.get_args(field_type) or (field_type,)
-    allowed = tuple(type(None) if a is None else a for a in allowed)
-    if float in allowed and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if bool in allowed and not isinstance(value, bool):
-        raise TypeError(f"expected true or false, got {value!r}")
-    if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
-        names = " or ".join("null" if a is type(None) else a.__name__ for a in allowed)
-        raise TypeError(f"expected {names}, got {value!r}")
-    return value
+_converter = camel_case_converter()
+_converter.register_structure_hook(
+    Context7Settings,
+    objects_only(
+        make_dict_structure_fn(
+            Context7Settings,
+            _converter,
+            **{a.name: override(rename=camel_case(a.name)) for a in attrs.fields(Context7Settings)}
+            | {
+                "timeout": override(rename="timeout", struct_hook=_seconds("timeout")),
+                "cache_ttl": override(rename="cacheTtl", struct_hook=_seconds("cache_ttl")),
+                "base_url": override(rename="baseUrl", struct_hook=_url),
+            },
+        )
+    ),
+)
