@@ -19,8 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import cattrs
+import platformdirs
+from cattrs.gen import make_dict_structure_fn
 
 from fastapi_ls.context7 import DocPage
+from fastapi_ls.json_mapping import strict_converter
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +36,13 @@ _TEMPORARY_PREFIX = ".tmp-"
 
 
 def default_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/fastapi-ls/context7``, else ``~/.cache/fastapi-ls/context7``."""
-    xdg_cache = os.environ.get("XDG_CACHE_HOME", "")
-    # The XDG spec says a relative path there is invalid and must be ignored.
-    root = Path(xdg_cache) if os.path.isabs(xdg_cache) else Path.home() / ".cache"
-    return root / "fastapi-ls" / "context7"
+    """The user's cache directory for fastapi-ls (``$XDG_CACHE_HOME/fastapi-ls/context7`` or
+    ``~/.cache/fastapi-ls/context7`` on Linux, the platform's own elsewhere)."""
+    root = platformdirs.user_cache_path("fastapi-ls")
+    if not root.is_absolute():
+        # The XDG spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
+        root = Path.home() / ".cache" / "fastapi-ls"
+    return root / "context7"
 
 
 @attrs.frozen
@@ -189,49 +195,31 @@ class DocCache:
 
 
 def _page_to_json(page: DocPage) -> dict[str, Any]:
-    return {
-        "library_id": page.library_id,
-        "version": page.version,
-        "query": page.query,
-        "fetched_at": page.fetched_at.isoformat(),
-        "markdown": page.markdown,
-        "sources": list(page.sources),
-        "version_note": page.version_note,
-        "empty": page.empty,
-    }
+    return _pages.unstructure(page)
 
 
 def _page_from_json(data: Any) -> DocPage:
     if not isinstance(data, dict):
         raise TypeError("the page is not an object")
-    strings = {
-        "library_id": data["library_id"],
-        "query": data["query"],
-        "markdown": data["markdown"],
-    }
-    optional_strings = {"version": data["version"], "version_note": data["version_note"]}
-    sources = data["sources"]
-    if (
-        not all(isinstance(value, str) for value in strings.values())
-        or not all(value is None or isinstance(value, str) for value in optional_strings.values())
-        or not isinstance(sources, list)
-        or not all(isinstance(source, str) for source in sources)
-        or not isinstance(data["empty"], bool)
-    ):
-        raise TypeError("a page field has the wrong type")
-    return DocPage(
-        **strings,
-        **optional_strings,
-        fetched_at=_aware_datetime(data["fetched_at"]),
-        sources=tuple(sources),
-        empty=data["empty"],
-    )
+    try:
+        return _pages.structure(data, DocPage)
+    except cattrs.ClassValidationError as error:
+        raise TypeError("; ".join(cattrs.transform_error(error))) from None
 
 
-def _aware_datetime(value: Any) -> datetime:
+def _aware_datetime(value: Any, _: type = datetime) -> datetime:
     if not isinstance(value, str):
         raise TypeError("a timestamp is not a string")
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
         raise ValueError(f"the timestamp {value} has no time zone")
     return moment
+
+
+#: Pages as stored: snake_case keys, ISO timestamps with their time zone.
+_pages = strict_converter()
+_pages.register_structure_hook(datetime, _aware_datetime)
+_pages.register_unstructure_hook(datetime, datetime.isoformat)
+_pages.register_structure_hook(
+    DocPage, make_dict_structure_fn(DocPage, _pages, _cattrs_forbid_extra_keys=False)
+)

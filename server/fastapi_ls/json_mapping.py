@@ -22,12 +22,21 @@ def camel_case(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def camel_case_converter() -> cattrs.Converter:
+def strict_converter() -> cattrs.Converter:
+    """A converter taking JSON scalars only as the declared type, and lists as lists."""
     converter = cattrs.Converter(forbid_extra_keys=False)
     converter.register_structure_hook(bool, _strict_bool)
     converter.register_structure_hook(str, _strict_str)
     converter.register_structure_hook(float, _number)
     converter.register_structure_hook_func(lambda kind: kind == list[str], _list_of_strings)
+    converter.register_structure_hook_func(
+        lambda kind: kind == tuple[str, ...], lambda value, _: tuple(_list_of_strings(value, _))
+    )
+    return converter
+
+
+def camel_case_converter() -> cattrs.Converter:
+    converter = strict_converter()
 
     def renames(cls: type) -> dict[str, Any]:
         return {a.name: override(rename=camel_case(a.name)) for a in attrs.fields(cls)}
