@@ -38,7 +38,7 @@ _TEMPORARY_PREFIX = ".tmp-"
 def default_cache_dir() -> Path:
     """The user's cache directory for fastapi-ls (``$XDG_CACHE_HOME/fastapi-ls/context7`` or
     ``~/.cache/fastapi-ls/context7`` on Linux, the platform's own elsewhere)."""
-    root = platformdirs.user_cache_path("fastapi-ls")
+    root = platformdirs.user_cache_path("fastapi-ls", appauthor=False)
     if not root.is_absolute():
         # The XDG spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
         root = Path.home() / ".cache" / "fastapi-ls"
