@@ -195,3 +195,14 @@ def fix_code_action_structuring(client: LanguageClient) -> None:
 
     converter.register_structure_hook(union, structure)
     converter.register_structure_hook(types.Union[types.Command, types.CodeAction], structure)
+
+
+def offered_snippets(context: str, text: str) -> set[str]:
+    """The ids of the snippets for ``context`` whose conditions on the file hold in ``text``."""
+    from fastapi_ls import knowledge
+    from fastapi_ls.analysis import analyse
+    from fastapi_ls.prefill import prefill
+
+    kb = knowledge.load()
+    filled = prefill(analyse(text), kb.conventions)
+    return {snippet.id for snippet in kb.for_context(context) if filled.allows(snippet)}

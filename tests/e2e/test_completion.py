@@ -18,6 +18,7 @@ from helpers import (
     by_label,
     complete,
     cursor,
+    offered_snippets,
     open_document,
     snippet_ids,
     start_session,
@@ -88,8 +89,8 @@ async def complete_at(client: LanguageClient, path: Path, marked: str):
 
 
 async def test_module_level_offers_the_module_snippets(client, workspace):
-    _, items = await complete_at(client, workspace / "routes_all.py", ROUTER_MODULE)
-    assert set(snippet_ids(items)) == {s.id for s in KB.for_context("module")}
+    text, items = await complete_at(client, workspace / "routes_all.py", ROUTER_MODULE)
+    assert set(snippet_ids(items)) == offered_snippets("module", text)
 
 
 async def test_typed_prefix_filters_and_is_replaced(client, workspace):
@@ -314,8 +315,8 @@ async def test_syntax_errors_while_typing(client, workspace):
     marked = ROUTER_MODULE.replace(
         "|", '@router.get("/"\nasync def broken(item_id: int,\n\nclass X(:\n\n|'
     )
-    _, items = await complete_at(client, workspace / "broken.py", marked)
-    assert set(snippet_ids(items)) == {s.id for s in KB.for_context("module")}
+    text, items = await complete_at(client, workspace / "broken.py", marked)
+    assert set(snippet_ids(items)) == offered_snippets("module", text)
 
 
 @pytest.mark.parametrize(

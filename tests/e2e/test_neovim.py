@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from context7_server import running_context7
-from helpers import apply_edits, readme_block
+from helpers import apply_edits, offered_snippets, readme_block
 from lsprotocol import types
 from lsprotocol.converters import get_converter
 
@@ -253,7 +253,7 @@ def test_module_level_snippets(run):
     site = run["module"]
     assert site["mode"] == "i" and site["line"] == ""
     assert site["position"] == {"line": row_of("GREETING = ") + 1, "character": 0}
-    assert ids(site) == {s.id for s in KB.for_context("module")}
+    assert ids(site) == offered_snippets("module", MAIN)
     assert {"app-lifespan", "route-get-item", "dep-yield", "ws-echo"} <= ids(site)
     assert all(item["insertTextFormat"] == 2 for item in site["items"]), "snippets"
     labels = {item["label"] for item in site["items"]}
