@@ -4,7 +4,8 @@
 #      the oldest supported Python (3.10) so that its back-ports (tomli, exceptiongroup…) are
 #      in too; the same files then run on every Python from 3.10 up, on every platform;
 #   2. the client bundled and minified into dist/extension.js;
-#   3. vsce, with .vscodeignore keeping the package to those files.
+#   3. vsce, with .vscodeignore keeping the package to those files and client/README.md as the
+#      extension's README.
 # `npm run package` runs this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -98,6 +99,8 @@ node client/build.mjs --production
 
 echo "== vsce"
 rm -f fastapi-ls-*.vsix
-npx vsce package --no-dependencies --skip-license --allow-missing-repository --no-rewrite-relative-links \
-    --out "fastapi-ls-$version.vsix"
+# The marketplace page is client/README.md (the extension's own), not the repository's README;
+# its pictures are packaged, and linked relative to the package root.
+npx vsce package --no-dependencies --skip-license --no-rewrite-relative-links \
+    --readme-path client/README.md --out "fastapi-ls-$version.vsix"
 ls -l "fastapi-ls-$version.vsix"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Check, test and package the VS Code extension from a clean checkout: leaves
-# fastapi-ls-<version>.vsix in the repository root for tests/test_vsix.py (and later the
+# fastapi-ls-<version>.vsix in the repository root for tests/e2e/test_vsix.py (and later the
 # editor end-to-end tests). Needs Node 20+ and python3 with pip; takes about a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -180,3 +180,18 @@ def by_label(items: list[types.CompletionItem]) -> dict[str, types.CompletionIte
 
 def snippet_ids(items: list[types.CompletionItem]) -> list[str]:
     return [item.data["snippet"] for item in items if isinstance(item.data, dict)]
+
+
+def fix_code_action_structuring(client: LanguageClient) -> None:
+    """lsprotocol reads a code action as a bare Command; undo that (a Command's ``command``
+    is a string, a CodeAction's is a Command object or absent)."""
+    converter = client.protocol._converter
+    union = types.Command | types.CodeAction
+
+    def structure(value, _type):
+        if isinstance(value, dict) and isinstance(value.get("command"), str):
+            return converter.structure(value, types.Command)
+        return converter.structure(value, types.CodeAction)
+
+    converter.register_structure_hook(union, structure)
+    converter.register_structure_hook(types.Union[types.Command, types.CodeAction], structure)

@@ -6,8 +6,12 @@
 //   VSIX         the packaged extension          PYTHON     an interpreter with FastAPI
 //   CHROMIUM     the browser executable          OUT        where to write the JSON report
 //   REPO         the repository root (for tests/context7_server.py)
-// It drives completion, hover, the Context7 code action and its Markdown preview, then the
-// palette: "Set Context7 API key" (secret storage, restart) and "Look up in Context7…".
+// It starts on a Python without FastAPI (the prompt to select
+// an interpreter, the language status item), sets a wrong interpreter in User settings (the
+// warning, its "Open Settings" button, the fall-back in the log), then the launch and Context7
+// settings in User settings, applied live. Then completion, hover, the Context7 code action and
+// its Markdown preview, the palette's "Set Context7 API Key" (secret storage, restart) and
+// "Look Up in Context7…", and last `fastapiLs.path`.
 // Every wait is bounded; the report says which step failed, with a screenshot beside it.
 
 import { spawn, spawnSync } from "node:child_process";
@@ -51,6 +55,24 @@ def get_db():
 async def read_item(item_id: int, db=Depends(get_db)):
     return {"item_id": item_id}
 `;
+
+/** The User settings file, as the user would edit it: the workbench picks changes up live. */
+function writeUserSettings(extension) {
+  writeFileSync(
+    join(root, "user-data", "User", "settings.json"),
+    JSON.stringify({
+      "security.workspace.trust.enabled": false,
+      "workbench.startupEditor": "none",
+      "telemetry.telemetryLevel": "off",
+      // The current form of this setting: an older one ("false") makes the workbench rewrite
+      // settings.json at start-up, after which the extension host can lose every user setting.
+      "extensions.autoUpdate": "off",
+      "chat.disableAIFeatures": true,
+      "editor.quickSuggestions": { other: false, comments: false, strings: false },
+      ...extension,
+    }),
+  );
+}
 
 function step(name, detail = {}) {
   report.steps.push({ name, at: new Date().toISOString(), ...detail });
@@ -100,22 +122,16 @@ async function main() {
   const baseUrl = context7.match[1];
   step("context7 started", { baseUrl });
 
-  writeFileSync(
-    join(userData, "User", "settings.json"),
-    JSON.stringify({
-      "security.workspace.trust.enabled": false,
-      "workbench.startupEditor": "none",
-      "telemetry.telemetryLevel": "off",
-      // The current form of this setting: an older one ("false") makes the workbench rewrite
-      // settings.json at start-up, after which the extension host can lose every user setting.
-      "extensions.autoUpdate": "off",
-      "chat.disableAIFeatures": true,
-      "editor.quickSuggestions": { other: false, comments: false, strings: false },
-      "fastapiLs.interpreter": env.PYTHON,
-      "fastapiLs.context7.baseUrl": baseUrl,
-      "fastapiLs.context7.cacheDir": cache,
-    }),
-  );
+  // The venv's base Python: never has the packages of the venv, FastAPI among them.
+  const base = spawnSync(env.PYTHON, ["-c", "import sys; print(sys._base_executable)"], { encoding: "utf8" });
+  report.pythonWithoutFastApi = base.stdout.trim();
+  writeUserSettings({ "fastapiLs.interpreter": report.pythonWithoutFastApi });
+  report.liveSettings = {
+    "fastapiLs.interpreter": env.PYTHON,
+    "fastapiLs.importStrategy": "fromEnvironment",
+    "fastapiLs.context7.baseUrl": baseUrl,
+    "fastapiLs.context7.cacheDir": cache,
+  };
 
   const path = `${env.NODE_BIN}:${env.PATH}`;
   const install = spawnSync(
@@ -207,15 +223,51 @@ async function drive(page, url, context7) {
   await page.waitForSelector(".monaco-editor .view-lines", { timeout: 10000 });
   step("main.py open");
 
-  // The status bar item appears once the extension has started the server.
-  const status = page.locator(".statusbar-item", { hasText: "FastAPI" }).first();
-  await status.waitFor({ timeout: 90000 });
-  report.statusBar = await status.innerText();
-  step("extension active", { statusBar: report.statusBar });
+  // The interpreter has no FastAPI: the language status item says so, and a notification
+  // offers to select another.
+  await waitFor(
+    async () => (await languageStatus(page)).includes("FastAPI not installed"),
+    90000,
+    "FastAPI not installed",
+  );
+  report.statusWithoutFastApi = await languageStatus(page);
+  const prompt = page.locator(".notification-toast", { hasText: "FastAPI is not installed in" }).first();
+  await prompt.waitFor({ timeout: 30000 });
+  report.missingFastApiPrompt = {
+    text: await prompt.locator(".notification-list-item-message").innerText(),
+    buttons: await prompt.locator(".monaco-button").allInnerTexts(),
+  };
+  await closeNotifications(page);
+  step("no FastAPI: said", report.missingFastApiPrompt);
+
+  // A wrong interpreter in User settings: a warning whose button opens that setting, and the
+  // log says which Python was used instead.
+  await setUserSetting(page, "fastapiLs.interpreter", "/nowhere/bin/python");
+  const warning = page.locator(".notification-toast", { hasText: "/nowhere/bin/python" }).first();
+  await warning.waitFor({ timeout: 60000 });
+  report.wrongInterpreterWarning = await warning.locator(".notification-list-item-message").innerText();
+  await warning.locator(".monaco-button", { hasText: "Open Settings" }).click();
+  const settingRow = page.locator(".settings-editor .setting-item-contents").first();
+  await settingRow.waitFor({ timeout: 20000 });
+  report.openedSettings = await page.locator(".settings-editor .setting-item-contents").allInnerTexts();
+  await waitFor(
+    () => extensionLog().some((line) => line.includes("fell back to")),
+    30000,
+    "the fall-back line",
+  );
+  await closeNotifications(page);
+  await page.keyboard.press("Control+W");
+  step("wrong interpreter: warned", { openedSettings: report.openedSettings.length });
+
+  // The launch and Context7 settings in User settings: the server restarts with them.
+  for (const [id, value] of Object.entries(report.liveSettings)) await setUserSetting(page, id, value);
+  await waitFor(async () => /^FastAPI \d/.test(await languageStatus(page)), 90000, "the project's FastAPI");
+  report.languageStatus = await languageStatus(page);
+  step("extension active", { languageStatus: report.languageStatus });
 
   // Completion: "ge" on the blank top-level line 4, Ctrl+Space; read the suggest widget's rows.
-  const editor = page.locator(".monaco-editor textarea").first();
-  await editor.focus();
+  // Typing needs a click in the editor: focusing its hidden textarea is not enough any more.
+  await page.locator(".monaco-editor .view-lines").first().click();
   await page.keyboard.press("Control+G");
   await page.keyboard.type("4");
   await page.keyboard.press("Enter");
@@ -227,6 +279,9 @@ async function drive(page, url, context7) {
     rows = await page.locator(".suggest-widget .monaco-list-row").allInnerTexts();
   }
   report.completions = rows;
+  await page.keyboard.press("Control+Space"); // the focused row's details beside the list
+  await page.waitForTimeout(800);
+  await screenshot(page, "completion");
   step("completion", { rows: rows.length });
   await page.keyboard.press("Escape");
   for (let index = 0; index < 2; index++) await page.keyboard.press("Backspace");
@@ -274,6 +329,8 @@ async function drive(page, url, context7) {
   };
   await waitFor(tabsShow(/Preview|\.md/), 20000, "a Markdown tab").catch(() => {});
   report.tabs = tabs;
+  await page.waitForTimeout(1500);
+  await screenshot(page, "context7-document");
   // The Context7 test server reports each request on its stdout a moment after answering it.
   const requests = () =>
     context7
@@ -285,7 +342,7 @@ async function drive(page, url, context7) {
   step("document opened", { tabs });
 
   // "Set Context7 API key": the key goes to the secret storage, the server restarts with it.
-  await runCommand(page, "FastAPI: Set Context7 API key");
+  await runCommand(page, "FastAPI: Set Context7 API Key");
   await page.keyboard.type(API_KEY);
   await page.keyboard.press("Enter");
   await waitFor(
@@ -293,12 +350,12 @@ async function drive(page, url, context7) {
     30000,
     "the restart with the stored key",
   );
-  // Running again once the status bar shows the versions the new server found.
-  await waitFor(async () => /\d+\.\d+/.test(await status.innerText()), 60000, "the restarted server");
+  // Running again once the language status shows the versions the new server found.
+  await waitFor(async () => /^FastAPI \d/.test(await languageStatus(page)), 60000, "the restarted server");
   step("API key stored, server restarted");
 
   // "Look up in Context7…" with a query typed in, sent with the key.
-  await runCommand(page, "FastAPI: Look up in Context7");
+  await runCommand(page, "FastAPI: Look Up in Context7");
   await page.keyboard.press("Control+A");
   await page.keyboard.type(TYPED_QUERY);
   await page.keyboard.press("Enter");
@@ -306,8 +363,91 @@ async function drive(page, url, context7) {
   await waitFor(tabsShow(/^Preview sse-streaming/), 30000, "the typed lookup's preview");
   report.lookupTabs = tabs;
   report.context7Requests = requests();
+  report.documents = readdirSync(join(root, "context7-cache", "documents"), { recursive: true }).map(String);
   step("typed lookup opened", { tabs });
   await page.screenshot({ path: `${env.OUT}.png` });
+
+  // fastapiLs.path, set in User settings: the server restarts as that executable.
+  const executable = join(root, "fastapi-ls");
+  writeFileSync(executable, `#!/bin/sh\nexec "${env.PYTHON}" -m fastapi_ls -v "$@"\n`, { mode: 0o755 });
+  await setUserSetting(page, "fastapiLs.path", [executable]);
+  await waitFor(
+    () => extensionLog().some((line) => line.includes("(fastapiLs.path)")),
+    60000,
+    "the restart with fastapiLs.path",
+  );
+  await waitFor(
+    async () => /^FastAPI \d/.test(await languageStatus(page)),
+    60000,
+    "the server of fastapiLs.path",
+  );
+  step("fastapiLs.path applied");
+}
+
+/**
+ * The extension's language status item: hover the `{}` entry beside "Python" in the status bar
+ * and read the item's text and details from the hover ("" when not shown).
+ */
+async function languageStatus(page) {
+  const entry = page.locator("#status\\.languageStatus").first();
+  if (!(await entry.isVisible().catch(() => false))) return "";
+  await entry.hover();
+  const item = page.locator(".hover-language-status", { hasText: "FastAPI" }).first();
+  const shown = await item.waitFor({ timeout: 3000 }).then(
+    () => true,
+    () => false,
+  );
+  const text = shown ? (await item.innerText()).replace(/\s*\n\s*/g, "\n") : "";
+  if (/^FastAPI \d/.test(text)) await screenshot(page, "language-status");
+  await page.mouse.move(700, 400);
+  return text;
+}
+
+/**
+ * Set a setting as a user would: the Settings editor's User tab, the setting found by its id,
+ * the value typed in (a text box), chosen (a list) or added item by item (an array).
+ */
+async function setUserSetting(page, id, value) {
+  await runCommand(page, "Preferences: Open User Settings");
+  const search = page.locator(".settings-editor .settings-header .monaco-editor").first();
+  await search.waitFor({ timeout: 20000 });
+  await search.click();
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type(`@id:${id}`);
+  const rows = page.locator(".settings-editor .settings-tree-container .setting-item-contents");
+  await waitFor(async () => (await rows.count()) === 1, 10000, `the setting ${id}`);
+  const row = rows.first();
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      await row.locator(".setting-list-addButton").first().click();
+      const input = row.locator(".setting-list-edit-row input").first();
+      await input.fill(item);
+      await input.press("Enter");
+    }
+  } else if (await row.locator("select").count()) {
+    await row.locator("select").first().selectOption(String(value));
+  } else {
+    const input = row.locator("input").first();
+    await input.click();
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type(String(value));
+    await page.keyboard.press("Tab");
+  }
+  // The Settings editor writes a moment after the last change.
+  await page.waitForTimeout(1200);
+  step(`set ${id}`);
+  await page.keyboard.press("Control+W");
+}
+
+/** With SCREENSHOTS set (a directory), the README's pictures are taken on the way. */
+async function screenshot(page, name) {
+  if (env.SCREENSHOTS) await page.screenshot({ path: join(env.SCREENSHOTS, `${name}.png`) });
+}
+
+async function closeNotifications(page) {
+  for (const close of await page.locator(".notification-toast .codicon-notifications-clear").all()) {
+    await close.click().catch(() => {});
+  }
 }
 
 /** Run a command from the palette by its title. */
@@ -363,6 +503,6 @@ function extensionLog() {
   return found
     ? readFileSync(join(logs, String(found)), "utf8")
         .split("\n")
-        .slice(-60)
+        .slice(-400)
     : [];
 }

@@ -1,6 +1,7 @@
 /** The palette commands (category "FastAPI"). */
 
 import * as vscode from "vscode";
+import { selectInterpreter } from "./interpreterPrompt";
 import { API_KEY_SECRET, type ServerManager } from "./languageServer";
 
 export const COMMANDS = {
@@ -9,6 +10,7 @@ export const COMMANDS = {
   clearCache: "fastapiLs.clearContext7Cache",
   restart: "fastapiLs.restartServer",
   showLog: "fastapiLs.showServerLog",
+  selectInterpreter: "fastapiLs.selectInterpreter",
 } as const;
 
 /** The server's own commands (server/fastapi_ls/escalation.py). */
@@ -33,6 +35,7 @@ export function registerCommands(
       manager.restart("requested from the command palette"),
     ),
     vscode.commands.registerCommand(COMMANDS.showLog, () => log.show()),
+    vscode.commands.registerCommand(COMMANDS.selectInterpreter, () => selectInterpreter(log)),
   ];
 }
 
@@ -67,7 +70,7 @@ async function setApiKey(
 
 async function lookUp(manager: ServerManager): Promise<void> {
   const query = await vscode.window.showInputBox({
-    title: "Look up in Context7",
+    title: "Look Up in Context7",
     prompt: "What to look up in the current FastAPI documentation. This text is sent to Context7.",
     placeHolder: "e.g. websocket connection manager broadcast",
     value: selectedLine(),
@@ -77,7 +80,11 @@ async function lookUp(manager: ServerManager): Promise<void> {
   if (!query?.trim()) {
     return;
   }
-  await manager.executeServerCommand(SERVER_LOOKUP, [{ title: query.trim(), query: query.trim() }]);
+  // The package pins the docs to the installed FastAPI; the text is the user's own choice.
+  const text = query.trim();
+  await manager.executeServerCommand(SERVER_LOOKUP, [
+    { title: text, query: text, package: "fastapi", kind: "selection" },
+  ]);
 }
 
 /** The user's selection, offered as the query: selected text may be sent, code never silently. */

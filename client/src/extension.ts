@@ -5,19 +5,20 @@ import { COMMANDS, registerCommands } from "./commands";
 import { API_KEY_SECRET, ServerManager } from "./languageServer";
 import { watchSelectedInterpreter } from "./pythonExtension";
 import { LAUNCH_KEYS, SECTION } from "./settings";
-import { StatusBar } from "./statusBar";
+import { InterpreterPrompt } from "./interpreterPrompt";
+import { LanguageStatus } from "./languageStatus";
 
 let manager: ServerManager | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel("FastAPI Language Server", { log: true });
-  const statusBar = new StatusBar(COMMANDS.showLog);
-  const server = new ServerManager(context, log, statusBar);
+  const languageStatus = new LanguageStatus(COMMANDS.showLog);
+  const server = new ServerManager(context, log, languageStatus, new InterpreterPrompt(log));
   manager = server;
 
   context.subscriptions.push(
     log,
-    statusBar,
+    languageStatus,
     server,
     ...registerCommands(context, server, log),
     vscode.workspace.onDidChangeConfiguration((event) => {

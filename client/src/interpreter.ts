@@ -55,6 +55,8 @@ export interface Resolution {
   readonly launch?: Interpreter;
   /** Why the interpreter the user set was not used: worth a message, not only a log line. */
   readonly problems: readonly string[];
+  /** Set when `fastapiLs.interpreter` is set but another interpreter is read instead. */
+  readonly fallback?: string;
 }
 
 export function parsePythonVersion(output: string): PythonVersion | undefined {
@@ -166,7 +168,19 @@ export async function resolveInterpreters(
     return found;
   };
 
-  const finish = (launch: Interpreter): Resolution => ({ project: project ?? launch, launch, problems });
+  const finish = (launch: Interpreter): Resolution => {
+    const chosen = project ?? launch;
+    return { project: chosen, launch, problems, ...fellBack(chosen) };
+  };
+  const fellBack = (chosen: Interpreter | undefined): { fallback?: string } =>
+    input.setting && chosen?.source !== "fastapiLs.interpreter"
+      ? {
+          fallback:
+            chosen === undefined
+              ? `fastapiLs.interpreter (${input.setting}) cannot be used, and no other Python was found`
+              : `fastapiLs.interpreter (${input.setting}) cannot be used: fell back to ${chosen.path} (${chosen.source})`,
+        }
+      : {};
 
   if (input.setting) {
     const expanded = expandInterpreterSetting(input.setting, input.workspaceFolders, input.home, pathApi);
@@ -215,7 +229,9 @@ export async function resolveInterpreters(
       return finish(found);
     }
   }
-  return project === undefined ? { problems } : { project, problems };
+  return project === undefined
+    ? { problems, ...fellBack(undefined) }
+    : { project, problems, ...fellBack(project) };
 }
 
 function describeError(error: unknown): string {

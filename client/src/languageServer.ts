@@ -5,6 +5,8 @@
 
 import * as os from "node:os";
 import * as path from "node:path";
+import * as readline from "node:readline";
+import type { Readable } from "node:stream";
 import * as vscode from "vscode";
 import {
   CloseAction,
@@ -17,16 +19,34 @@ import {
   type LanguageClientOptions,
 } from "vscode-languageclient/node";
 import { debounce } from "./debounce";
-import { resolveInterpreters } from "./interpreter";
+import { formatVersion, resolveInterpreters, type Resolution } from "./interpreter";
+import type { InterpreterPrompt } from "./interpreterPrompt";
+import type { LanguageStatus } from "./languageStatus";
 import { planLaunch, API_KEY_VARIABLE } from "./launch";
 import { findOnPath, pythonVersion, realPath } from "./probes";
 import { NotificationProgressFeature } from "./progress";
 import { selectedInterpreter } from "./pythonExtension";
 import { RestartPolicy } from "./restartPolicy";
-import { readLaunchSettings, SECTION, toServerSettings, type ServerSettings } from "./settings";
+import { settingQuery } from "./prompts";
+import { ServerLogReader, startupLine, type LogLevel } from "./serverLog";
+import {
+  describeSettings,
+  guardedReader,
+  readLaunchSettings,
+  SECTION,
+  toServerSettings,
+  type ServerSettings,
+  type SettingReader,
+} from "./settings";
 import { showDocumentMiddleware } from "./showDocument";
-import { expectedContext7Mode, isServerStatus, STATUS_REQUEST, type ServerStatus } from "./status";
-import type { StatusBar } from "./statusBar";
+import {
+  expectedContext7Mode,
+  fastApiMissing,
+  isServerStatus,
+  readyLine,
+  STATUS_REQUEST,
+  type ServerStatus,
+} from "./status";
 
 /** Also the prefix vscode-languageclient reads `trace.server` under. */
 const CLIENT_ID = SECTION;
@@ -43,6 +63,8 @@ export class ServerManager implements vscode.Disposable {
   private queue: Promise<void> = Promise.resolve();
   /** Settings changed while the server was starting: sent once it runs. */
   private configurationPending = false;
+  /** What the server found, as last logged: logged again only when it changes. */
+  private lastReadyLine: string | undefined;
 
   readonly scheduleRestart = debounce<string>((reasons) => {
     void this.restart([...new Set(reasons)].join(", "));
@@ -51,7 +73,8 @@ export class ServerManager implements vscode.Disposable {
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
-    private readonly statusBar: StatusBar,
+    private readonly languageStatus: LanguageStatus,
+    private readonly interpreterPrompt: InterpreterPrompt,
   ) {}
 
   start(): Promise<void> {
@@ -91,10 +114,12 @@ export class ServerManager implements vscode.Disposable {
     });
     // The server pulls the settings before applying them: wait until its status shows them.
     const mode = expectedContext7Mode(settings);
-    await this.statusBar.refresh(
+    this.log.info(`Settings in effect: ${describeSettings(this.launchSettings(), settings)}`);
+    const status = await this.languageStatus.refresh(
       () => this.requestStatus(),
-      (status) => status.environmentReady && (mode === undefined || status.context7 === mode),
+      (answer) => answer.environmentReady && (mode === undefined || answer.context7 === mode),
     );
+    this.statusArrived(status);
   }
 
   /** Runs one of the server's commands; undefined (and a message) when the server is not running. */
@@ -121,7 +146,7 @@ export class ServerManager implements vscode.Disposable {
    * discovered the environments): restart only when that is not the one in use.
    */
   interpreterSelected(selected: string | undefined): void {
-    if (vscode.workspace.getConfiguration(SECTION).get<string>("interpreter")) {
+    if (this.launchSettings().interpreter) {
       return;
     }
     const current = this.interpreter;
@@ -143,23 +168,48 @@ export class ServerManager implements vscode.Disposable {
   }
 
   private serverSettings(scope?: vscode.Uri): ServerSettings {
+    return toServerSettings(this.settingReader(scope), this.interpreter);
+  }
+
+  private launchSettings() {
+    return readLaunchSettings(this.settingReader());
+  }
+
+  /** Settings as VS Code resolves them, but the guarded ones from user settings only. */
+  private settingReader(scope?: vscode.Uri): SettingReader {
     const configuration = vscode.workspace.getConfiguration(SECTION, scope);
-    return toServerSettings((key) => configuration.get(key), this.interpreter);
+    return guardedReader(
+      (key) => configuration.get(key),
+      (key) => configuration.inspect(key),
+      vscode.workspace.isTrusted,
+    );
+  }
+
+  /** A status answer that ends a refresh: the log says what the server found, once per start. */
+  private statusArrived(status: ServerStatus | undefined): void {
+    if (status === undefined || !status.environmentReady) {
+      return;
+    }
+    const line = readyLine(status);
+    if (line !== this.lastReadyLine) {
+      this.lastReadyLine = line;
+      this.log.info(line);
+    }
+    if (fastApiMissing(status)) {
+      this.interpreterPrompt.fastApiMissing(status.interpreter ?? "the server's Python");
+    }
   }
 
   private async launch(): Promise<void> {
-    this.statusBar.setState("starting");
+    this.languageStatus.setState("starting");
     const folders = (vscode.workspace.workspaceFolders ?? []).filter(
       (folder) => folder.uri.scheme === "file",
     );
     const workspaceFolders = folders.map((folder) => folder.uri.fsPath);
     const trusted = vscode.workspace.isTrusted;
-    const configuration = vscode.workspace.getConfiguration(SECTION);
-    const settings = readLaunchSettings((key) => configuration.get(key));
+    const settings = this.launchSettings();
     const extensionPath = this.context.extensionUri.fsPath;
-    this.log.info(
-      `Starting the server (workspace ${trusted ? "trusted" : "not trusted"}, import strategy ${settings.importStrategy})`,
-    );
+    this.lastReadyLine = undefined;
 
     const resolution = await resolveInterpreters(
       { setting: settings.interpreter, workspaceFolders, trusted, home: os.homedir() },
@@ -171,6 +221,9 @@ export class ServerManager implements vscode.Disposable {
       },
       (line) => this.log.info(line),
     );
+    if (resolution.fallback !== undefined) {
+      this.log.warn(resolution.fallback);
+    }
     for (const problem of resolution.problems) {
       this.offerSettings("warning", problem, "fastapiLs.interpreter");
     }
@@ -187,17 +240,24 @@ export class ServerManager implements vscode.Disposable {
     });
     if (!decision.ok) {
       this.log.error(`Not starting: ${decision.problem}`);
-      this.statusBar.setState("error", decision.problem);
+      this.languageStatus.setState("error", decision.problem);
       this.offerSettings("error", `FastAPI language server: ${decision.problem}`, decision.setting);
       return;
     }
     const plan = decision.plan;
     this.interpreter = plan.interpreter;
-    this.log.info(`Server: ${plan.description}`);
     this.log.info(
-      `Project interpreter for FastAPI and Pydantic: ${plan.interpreter ?? "none (the server picks one)"}`,
+      startupLine({
+        extensionVersion: String((this.context.extension.packageJSON as { version?: unknown }).version),
+        editor: `${vscode.env.appName} ${vscode.version}`,
+        remote: vscode.env.remoteName,
+        trusted,
+        server: plan.description,
+        interpreter: describeInterpreter(resolution, plan.interpreter),
+        apiKey: describeKeySource(apiKey),
+        settings: describeSettings(settings, this.serverSettings()),
+      }),
     );
-    this.log.info(`Context7 API key: ${describeKeySource(apiKey)}`);
 
     const restarts = new RestartPolicy(plan.description);
     const client = new LanguageClient(
@@ -213,20 +273,22 @@ export class ServerManager implements vscode.Disposable {
       }
       if (newState === State.Running) {
         restarts.running();
-        this.statusBar.setState("running");
+        this.languageStatus.setState("running");
         if (this.configurationPending) {
           this.log.info("Sending the settings that changed while the server was starting");
           void this.configurationChanged();
         } else {
-          void this.statusBar.refresh(() => this.requestStatus());
+          void this.languageStatus
+            .refresh(() => this.requestStatus())
+            .then((status) => this.statusArrived(status));
         }
       } else if (newState === State.Stopped) {
-        this.statusBar.setState(
+        this.languageStatus.setState(
           "stopped",
-          'The server process ended; see the log. "Restart server" starts it again.',
+          'The server process ended; see the log. "FastAPI: Restart Server" starts it again.',
         );
       } else {
-        this.statusBar.setState("starting");
+        this.languageStatus.setState("starting");
       }
     });
     this.client = client;
@@ -234,7 +296,7 @@ export class ServerManager implements vscode.Disposable {
       await client.start();
     } catch (error) {
       this.log.error(`The server did not start: ${String(error)}`);
-      this.statusBar.setState("error", `The server did not start: ${String(error)}`);
+      this.languageStatus.setState("error", `The server did not start: ${String(error)}`);
     }
   }
 
@@ -246,6 +308,7 @@ export class ServerManager implements vscode.Disposable {
       ],
       outputChannel: this.log,
       traceOutputChannel: this.log,
+      stdioOptions: { stdout: this.readServerOutput("info"), stderr: this.readServerOutput("error") },
       initializationOptions: () => this.serverSettings(),
       // A failed start is not retried: the same process would fail the same way.
       initializationFailedHandler: () => false,
@@ -336,7 +399,17 @@ export class ServerManager implements vscode.Disposable {
         this.log.warn(`Stopping the server: ${String(error)}`);
       }
     }
-    this.statusBar.setState("stopped");
+    this.languageStatus.setState("stopped");
+  }
+
+  /** A reader of the server's output stream into the log, at each record's own level. */
+  private readServerOutput(level: LogLevel): (input: Readable) => void {
+    return (input) => {
+      const reader = new ServerLogReader((lineLevel, message) => this.log[lineLevel](message), level);
+      readline
+        .createInterface({ input, crlfDelay: Infinity, terminal: false, historySize: 0 })
+        .on("line", (line) => reader.line(line));
+    };
   }
 
   private offerSettings(severity: "warning" | "error", message: string, setting: string): void {
@@ -347,12 +420,23 @@ export class ServerManager implements vscode.Disposable {
         : vscode.window.showErrorMessage(message, ...buttons);
     void shown.then((choice) => {
       if (choice === "Open Settings") {
-        void vscode.commands.executeCommand("workbench.action.openSettings", setting);
+        // User settings: the ones read in every window, trusted or not.
+        void vscode.commands.executeCommand("workbench.action.openGlobalSettings", {
+          query: settingQuery(setting),
+        });
       } else if (choice === "Show Log") {
         this.log.show();
       }
     });
   }
+}
+
+function describeInterpreter(resolution: Resolution, handedToServer: string | undefined): string {
+  const project = resolution.project;
+  if (project === undefined) {
+    return handedToServer ?? "none (the server looks for the workspace's .venv)";
+  }
+  return `${project.path} (Python ${formatVersion(project.version)}, from ${project.source})`;
 }
 
 function describeKeySource(storedKey: string | undefined): string {

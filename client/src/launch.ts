@@ -95,7 +95,8 @@ export function planLaunch(
       setting: "fastapiLs.interpreter",
     };
   }
-  const args = ["-m", "fastapi_ls"];
+  // -v: the server's info records (one per Context7 lookup, say) reach the log.
+  const args = ["-m", "fastapi_ls", "-v"];
   if (settings.importStrategy === "fromEnvironment") {
     return run(python, args, `${python} -m fastapi_ls (installed in that environment)`);
   }

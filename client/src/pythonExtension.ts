@@ -7,6 +7,12 @@
 import * as vscode from "vscode";
 
 const PYTHON_EXTENSION_ID = "ms-python.python";
+/** The Python extension's "Python: Select Interpreter". */
+export const SELECT_INTERPRETER_COMMAND = "python.setInterpreter";
+
+export function isPythonExtensionInstalled(): boolean {
+  return vscode.extensions.getExtension(PYTHON_EXTENSION_ID) !== undefined;
+}
 
 /** The part of the Python extension's public `environments` API used here. */
 interface EnvironmentPath {

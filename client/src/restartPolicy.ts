@@ -43,7 +43,7 @@ export class RestartPolicy {
     if (this.restarts.length >= MAX_RESTARTS) {
       return {
         restart: false,
-        message: `The FastAPI language server stopped ${MAX_RESTARTS + 1} times in 3 minutes and is not restarted again. See its log; "FastAPI: Restart server" starts it.`,
+        message: `The FastAPI language server stopped ${MAX_RESTARTS + 1} times in 3 minutes and is not restarted again. See its log; "FastAPI: Restart Server" starts it.`,
       };
     }
     this.restarts.push(now);

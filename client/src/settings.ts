@@ -54,6 +54,50 @@ export type ServerSettings = {
 /** Reads one setting of the `fastapiLs` section by its dotted key; undefined when unset. */
 export type SettingReader = (key: string) => unknown;
 
+/** Where a setting is set, as `WorkspaceConfiguration.inspect` tells it. */
+export interface SettingValues {
+  readonly globalValue?: unknown;
+}
+
+/** The address the API key is sent to: read from user settings only, trusted or not. */
+export const USER_ONLY_KEYS = ["context7.baseUrl"] as const;
+
+/**
+ * Settings that choose what runs or where files are written: in an untrusted workspace they are
+ * read from user settings only. Also in the manifest's `restrictedConfigurations`; read here
+ * as well because their scope (`window`, so that they can be set in User settings of local and
+ * remote windows alike) would otherwise let a workspace's settings.json choose them.
+ */
+export const UNTRUSTED_USER_ONLY_KEYS = [
+  "interpreter",
+  "importStrategy",
+  "path",
+  "context7.cacheDir",
+] as const;
+
+/**
+ * A reader that takes the keys above from user settings only, when they must be; every other
+ * key as VS Code resolves it (user, then workspace, then folder).
+ */
+export function guardedReader(
+  read: SettingReader,
+  inspect: (key: string) => SettingValues | undefined,
+  trusted: boolean,
+): SettingReader {
+  const userOnly = new Set<string>([...USER_ONLY_KEYS, ...(trusted ? [] : UNTRUSTED_USER_ONLY_KEYS)]);
+  return (key) => (userOnly.has(key) ? inspect(key)?.globalValue : read(key));
+}
+
+/** The settings in effect, for the log: what the server gets and the launch settings. */
+export function describeSettings(launch: LaunchSettings, server: ServerSettings): string {
+  return JSON.stringify({
+    ...launch,
+    snippets: server.snippets,
+    hover: server.hover,
+    context7: server.context7,
+  });
+}
+
 export function readLaunchSettings(read: SettingReader): LaunchSettings {
   const interpreter = read("interpreter");
   const path = read("path");

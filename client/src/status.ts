@@ -1,6 +1,7 @@
 /**
- * What the status bar says: the server's state and, from the server's `fastapiLs/status`
- * request, the project's FastAPI and Pydantic versions and the Context7 mode. Pure.
+ * What the language status item says: the server's state and, from the server's
+ * `fastapiLs/status` request, the project's FastAPI and Pydantic versions and the Context7 mode.
+ * Pure.
  */
 
 import type { ServerSettings } from "./settings";
@@ -23,11 +24,15 @@ export interface ServerStatus {
   readonly cacheDir: string;
 }
 
+export type Severity = "information" | "warning" | "error";
+
+/** What the language status item shows: a short text, its details and how urgent it is. */
 export interface StatusView {
   readonly text: string;
-  readonly tooltip: string;
-  /** Draw attention: the server is not working, or cannot read the project's environment. */
-  readonly warning: boolean;
+  readonly detail: string;
+  readonly severity: Severity;
+  /** The server is starting or reading the environment. */
+  readonly busy: boolean;
 }
 
 export function isServerStatus(value: unknown): value is ServerStatus {
@@ -46,65 +51,61 @@ export function isServerStatus(value: unknown): value is ServerStatus {
 }
 
 export function describeStatus(state: ServerState, status?: ServerStatus, detail?: string): StatusView {
-  const name = "FastAPI LS";
   switch (state) {
     case "starting":
-      return { text: `$(sync~spin) ${name}`, tooltip: "FastAPI Language Server: starting…", warning: false };
+      return { text: "FastAPI", detail: "starting the server…", severity: "information", busy: true };
     case "stopped":
-      return {
-        text: `$(circle-slash) ${name}`,
-        tooltip: withDetail("FastAPI Language Server: stopped", detail),
-        warning: true,
-      };
+      return { text: "FastAPI", detail: detail ?? "server stopped", severity: "warning", busy: false };
     case "error":
-      return {
-        text: `$(error) ${name}`,
-        tooltip: withDetail("FastAPI Language Server: not running", detail),
-        warning: true,
-      };
+      return { text: "FastAPI", detail: detail ?? "server not running", severity: "error", busy: false };
     case "running":
       break;
   }
-  if (status === undefined) {
-    return { text: `$(check) ${name}`, tooltip: "FastAPI Language Server: running", warning: false };
+  if (status === undefined || !status.environmentReady) {
+    return { text: "FastAPI", detail: "reading the environment…", severity: "information", busy: true };
   }
-  const versions = !status.environmentReady
-    ? ["FastAPI …"]
-    : status.fastapi === null
-      ? ["FastAPI not installed"]
-      : [`FastAPI ${status.fastapi}`, ...(status.pydantic === null ? [] : [`Pydantic ${status.pydantic}`])];
-  const context7 = {
-    online: ["$(cloud) Context7"],
-    offline: ["$(cloud-offline) Context7 offline"],
-    disabled: [],
-  }[status.context7];
-  const lines = [
-    `FastAPI Language Server ${status.serverVersion}: running`,
-    `Interpreter: ${status.interpreter ?? "reading…"}`,
-    `FastAPI: ${versionLine(status, status.fastapi)}`,
-    `Pydantic: ${versionLine(status, status.pydantic)}`,
-    `Context7: ${status.context7}`,
-    `Cache: ${status.cacheDir}`,
+  const context7 = { online: "Context7 online", offline: "Context7 offline", disabled: "Context7 off" }[
+    status.context7
   ];
+  const where = status.interpreter ?? "no interpreter";
   if (status.environmentError !== null) {
-    lines.push(`Problem: ${status.environmentError}`);
+    return {
+      text: "FastAPI",
+      detail: `cannot read ${where}: ${status.environmentError}`,
+      severity: "warning",
+      busy: false,
+    };
   }
+  if (status.fastapi === null) {
+    return {
+      text: "FastAPI not installed",
+      detail: `in ${where} · ${context7}`,
+      severity: "warning",
+      busy: false,
+    };
+  }
+  const pydantic = status.pydantic === null ? [] : [`Pydantic ${status.pydantic}`];
   return {
-    text: `$(zap) ${[...versions, ...context7].join(" · ")}`,
-    tooltip: lines.join("\n"),
-    warning: status.environmentError !== null,
+    text: `FastAPI ${status.fastapi}`,
+    detail: [...pydantic, context7, where].join(" · "),
+    severity: "information",
+    busy: false,
   };
 }
 
-function versionLine(status: ServerStatus, version: string | null): string {
-  if (!status.environmentReady) {
-    return "reading the environment…";
-  }
-  return version ?? "not installed in this interpreter";
+/** The log line once the server has read the environment. */
+export function readyLine(status: ServerStatus): string {
+  const packages = [
+    `FastAPI ${status.fastapi ?? "not installed"}`,
+    `Pydantic ${status.pydantic ?? "not installed"}`,
+  ].join(", ");
+  const problem = status.environmentError === null ? "" : ` (cannot read it: ${status.environmentError})`;
+  return `Server ${status.serverVersion} ready: ${packages} in ${status.interpreter ?? "no interpreter"}${problem}; Context7 ${status.context7}; cache ${status.cacheDir}`;
 }
 
-function withDetail(summary: string, detail: string | undefined): string {
-  return detail ? `${summary}\n${detail}` : summary;
+/** The environment has been read and has no FastAPI: worth telling the user once. */
+export function fastApiMissing(status: ServerStatus): boolean {
+  return status.environmentReady && status.environmentError === null && status.fastapi === null;
 }
 
 /**

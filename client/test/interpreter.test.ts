@@ -163,6 +163,23 @@ describe("resolveInterpreters: Python 3.10 or newer", () => {
     );
     assert.equal(found.launch?.path, "/usr/bin/python3");
     assert.match(found.problems[0] ?? "", /\/nowhere\/python cannot run: spawn ENOENT/);
+    assert.equal(
+      found.fallback,
+      "fastapiLs.interpreter (/nowhere/python) cannot be used: fell back to /usr/bin/python3 (PATH)",
+    );
+  });
+
+  it("says no fallback when the setting is used, or not set", async () => {
+    const machine = { onPath: { python3: "/usr/bin/python3" }, versions: { "/usr/bin/python3": py(11) } };
+    const used = await resolveInterpreters(input({ setting: "python3" }), probes(machine), () => {});
+    assert.equal(used.fallback, undefined);
+    const unset = await resolveInterpreters(input(), probes(machine), () => {});
+    assert.equal(unset.fallback, undefined);
+  });
+
+  it("says when a wrong setting leaves no Python at all", async () => {
+    const found = await resolveInterpreters(input({ setting: "/nowhere/python" }), probes({}), () => {});
+    assert.match(found.fallback ?? "", /cannot be used, and no other Python was found/);
   });
 
   it("tells versions apart", () => {

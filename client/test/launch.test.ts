@@ -33,7 +33,7 @@ describe("planLaunch", () => {
   it("runs the bundled server with the bundled libraries on PYTHONPATH, outside the workspace", () => {
     const launched = plan();
     assert.equal(launched.command, "/usr/bin/python3");
-    assert.deepEqual(launched.args, ["-m", "fastapi_ls"]);
+    assert.deepEqual(launched.args, ["-m", "fastapi_ls", "-v"]);
     assert.equal(
       launched.env["PYTHONPATH"],
       "/home/dev/.vscode/extensions/fastapi-ls.fastapi-ls-0.1.0/bundled/libs",
@@ -55,7 +55,7 @@ describe("planLaunch", () => {
   it("runs the environment's own server with fromEnvironment", () => {
     const launched = plan({ settings: { interpreter: "", importStrategy: "fromEnvironment", path: [] } });
     assert.equal(launched.command, "/usr/bin/python3");
-    assert.deepEqual(launched.args, ["-m", "fastapi_ls"]);
+    assert.deepEqual(launched.args, ["-m", "fastapi_ls", "-v"]);
     assert.equal(launched.env["PYTHONPATH"], undefined);
   });
 

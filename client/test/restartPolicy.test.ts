@@ -20,7 +20,7 @@ describe("RestartPolicy", () => {
     now += 1000;
     const giveUp = policy.closed();
     assert.equal(giveUp.restart, false);
-    assert.match(giveUp.message ?? "", /Restart server/);
+    assert.match(giveUp.message ?? "", /Restart Server/);
   });
 
   it("forgets crashes older than the window", () => {

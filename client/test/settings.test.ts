@@ -2,11 +2,16 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import manifest from "../../package.json";
 import {
+  describeSettings,
+  guardedReader,
   LAUNCH_KEYS,
   readLaunchSettings,
   SERVER_DEFAULTS,
   toServerSettings,
+  UNTRUSTED_USER_ONLY_KEYS,
+  USER_ONLY_KEYS,
   type SettingReader,
+  type SettingValues,
 } from "../src/settings";
 
 interface Property {
@@ -93,16 +98,19 @@ describe("the manifest", () => {
     );
   });
 
-  it("keeps settings that choose an executable or an address out of workspace hands", () => {
+  it("lets every setting be set in User settings, in local and remote windows alike", () => {
+    for (const [name, property] of Object.entries(properties)) {
+      assert.ok(
+        property.scope === undefined || ["window", "resource"].includes(property.scope),
+        `${name} has scope ${property.scope}`,
+      );
+    }
+  });
+
+  it("restricts, in untrusted workspaces, every setting the code reads from User settings only", () => {
     const restricted = manifest.capabilities.untrustedWorkspaces.restrictedConfigurations;
-    for (const name of [
-      "fastapiLs.interpreter",
-      "fastapiLs.path",
-      "fastapiLs.context7.baseUrl",
-      "fastapiLs.context7.cacheDir",
-    ]) {
-      assert.ok(restricted.includes(name), `${name} is restricted`);
-      assert.match(properties[name]?.scope ?? "", /^machine/, `${name} is machine scoped`);
+    for (const key of [...UNTRUSTED_USER_ONLY_KEYS, ...USER_ONLY_KEYS]) {
+      assert.ok(restricted.includes(`fastapiLs.${key}`), `fastapiLs.${key} is restricted`);
     }
   });
 
@@ -143,5 +151,67 @@ describe("readLaunchSettings", () => {
         path: [],
       },
     );
+  });
+});
+
+describe("guardedReader", () => {
+  // A user value and a workspace value for each key; VS Code's own resolution prefers the latter.
+  const user: Record<string, unknown> = {
+    interpreter: "/usr/bin/python3",
+    importStrategy: "useBundled",
+    path: [],
+    "context7.cacheDir": "/home/dev/c7",
+    "context7.baseUrl": "https://context7.com/api",
+    "context7.timeout": 15,
+  };
+  const workspace: Record<string, unknown> = {
+    interpreter: ".venv/bin/python",
+    importStrategy: "fromEnvironment",
+    path: ["./evil"],
+    "context7.cacheDir": "./cache",
+    "context7.baseUrl": "http://attacker.example/api",
+    "context7.timeout": 30,
+  };
+  const read: SettingReader = (key) => workspace[key] ?? user[key];
+  const inspect = (key: string): SettingValues => ({ globalValue: user[key] });
+
+  it("takes the Context7 address from User settings only, even in a trusted workspace", () => {
+    const trusted = guardedReader(read, inspect, true);
+    assert.equal(trusted("context7.baseUrl"), "https://context7.com/api");
+    assert.equal(trusted("interpreter"), ".venv/bin/python");
+    assert.equal(trusted("context7.timeout"), 30);
+  });
+
+  it("takes what runs and where files go from User settings only in an untrusted workspace", () => {
+    const untrusted = guardedReader(read, inspect, false);
+    for (const key of UNTRUSTED_USER_ONLY_KEYS) {
+      assert.deepEqual(untrusted(key), user[key], key);
+    }
+    assert.equal(untrusted("context7.timeout"), 30, "harmless settings still come from the workspace");
+  });
+
+  it("gives undefined (the default) when User settings do not set a guarded key", () => {
+    const untrusted = guardedReader(read, () => ({}), false);
+    assert.equal(untrusted("interpreter"), undefined);
+    assert.equal(readLaunchSettings(untrusted).interpreter, "");
+  });
+});
+
+describe("describeSettings", () => {
+  it("lists the launch and server settings in effect, never a key", () => {
+    const line = describeSettings(
+      readLaunchSettings(reader({ interpreter: "python3" })),
+      toServerSettings(reader({ "context7.apiKey": "ctx7sk-secret" }), "/usr/bin/python3"),
+    );
+    assert.deepEqual(Object.keys(JSON.parse(line) as object), [
+      "interpreter",
+      "importStrategy",
+      "path",
+      "snippets",
+      "hover",
+      "context7",
+    ]);
+    assert.match(line, /"interpreter":"python3"/);
+    assert.doesNotMatch(line, /ctx7sk/);
   });
 });

@@ -3,8 +3,10 @@ import { describe, it } from "node:test";
 import {
   describeStatus,
   expectedContext7Mode,
+  fastApiMissing,
   isServerStatus,
   pollStatus,
+  readyLine,
   type ServerStatus,
 } from "../src/status";
 
@@ -20,40 +22,65 @@ const ready: ServerStatus = {
 };
 
 describe("describeStatus", () => {
-  it("shows the versions and Context7 once the environment is read", () => {
+  it("shows the FastAPI version, details beside it, once the environment is read", () => {
     const view = describeStatus("running", ready);
-    assert.equal(view.text, "$(zap) FastAPI 0.115.6 · Pydantic 2.10.3 · $(cloud) Context7");
-    assert.match(view.tooltip, /Interpreter: \/work\/shop\/\.venv\/bin\/python/);
-    assert.equal(view.warning, false);
+    assert.equal(view.text, "FastAPI 0.115.6");
+    assert.equal(view.detail, "Pydantic 2.10.3 · Context7 online · /work/shop/.venv/bin/python");
+    assert.equal(view.severity, "information");
+    assert.equal(view.busy, false);
   });
 
-  it("says when Context7 is offline or disabled", () => {
-    assert.match(describeStatus("running", { ...ready, context7: "offline" }).text, /Context7 offline$/);
-    assert.doesNotMatch(describeStatus("running", { ...ready, context7: "disabled" }).text, /Context7/);
+  it("keeps the text short whatever the details", () => {
+    for (const status of [
+      ready,
+      { ...ready, fastapi: null },
+      { ...ready, environmentError: "cannot start /x: boom" },
+      { ...ready, environmentReady: false },
+    ]) {
+      assert.ok(describeStatus("running", status).text.length <= 24, JSON.stringify(status));
+    }
+  });
+
+  it("says when Context7 is offline or off", () => {
+    assert.match(describeStatus("running", { ...ready, context7: "offline" }).detail, /Context7 offline/);
+    assert.match(describeStatus("running", { ...ready, context7: "disabled" }).detail, /Context7 off/);
   });
 
   it("says when the environment is being read, has no FastAPI, or could not be read", () => {
-    assert.equal(
-      describeStatus("running", { ...ready, environmentReady: false, fastapi: null }).text.includes(
-        "FastAPI …",
-      ),
-      true,
-    );
-    assert.match(
-      describeStatus("running", { ...ready, fastapi: null, pydantic: null }).text,
-      /FastAPI not installed/,
-    );
+    const reading = describeStatus("running", { ...ready, environmentReady: false, fastapi: null });
+    assert.equal(reading.busy, true);
+    assert.match(reading.detail, /reading the environment/);
+    const missing = describeStatus("running", { ...ready, fastapi: null, pydantic: null });
+    assert.equal(missing.text, "FastAPI not installed");
+    assert.equal(missing.severity, "warning");
+    assert.match(missing.detail, /in \/work\/shop\/\.venv\/bin\/python/);
     const broken = describeStatus("running", { ...ready, environmentError: "cannot start /x: boom" });
-    assert.equal(broken.warning, true);
-    assert.match(broken.tooltip, /boom/);
+    assert.equal(broken.severity, "warning");
+    assert.match(broken.detail, /boom/);
   });
 
   it("shows starting, stopped and error states", () => {
-    assert.match(describeStatus("starting").text, /sync~spin/);
-    assert.equal(describeStatus("stopped").warning, true);
+    assert.equal(describeStatus("starting").busy, true);
+    assert.equal(describeStatus("stopped").severity, "warning");
     const failed = describeStatus("error", undefined, "no Python 3.10 or newer was found");
-    assert.match(failed.text, /\$\(error\)/);
-    assert.match(failed.tooltip, /no Python 3\.10/);
+    assert.equal(failed.severity, "error");
+    assert.match(failed.detail, /no Python 3\.10/);
+  });
+});
+
+describe("readyLine and fastApiMissing", () => {
+  it("logs the versions and where they were read", () => {
+    assert.equal(
+      readyLine(ready),
+      "Server 0.1.0 ready: FastAPI 0.115.6, Pydantic 2.10.3 in /work/shop/.venv/bin/python; Context7 online; cache /home/dev/.cache/fastapi-ls/context7",
+    );
+  });
+
+  it("tells of a missing FastAPI only once the environment was read without error", () => {
+    assert.equal(fastApiMissing(ready), false);
+    assert.equal(fastApiMissing({ ...ready, fastapi: null }), true);
+    assert.equal(fastApiMissing({ ...ready, fastapi: null, environmentReady: false }), false);
+    assert.equal(fastApiMissing({ ...ready, fastapi: null, environmentError: "boom" }), false);
   });
 });
 

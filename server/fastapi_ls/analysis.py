@@ -10,20 +10,13 @@ by its imports.
 from __future__ import annotations
 
 import ast
-import functools
 import re
 import sys
 
 import attrs
 
-FASTAPI_PACKAGES = frozenset({"fastapi", "starlette", "pydantic", "pydantic_settings", "sqlmodel"})
-
-#: Packages whose classes are never the user's own models.
-_LIBRARIES = FASTAPI_PACKAGES | {"typing_extensions", "sqlalchemy", "jwt", "pwdlib", "httpx"}
-
-ROUTE_METHODS = frozenset(
-    {"get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route", "websocket"}
-)
+from . import knowledge
+from .source_text import closing_bracket, route_decorator
 
 #: Base classes that make a class a Pydantic model, by their fully qualified origin.
 MODEL_BASES = frozenset(
@@ -41,11 +34,30 @@ _FROM_IMPORT = re.compile(
 )
 _IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n#;]+)", re.MULTILINE)
 _ASSIGN_CALL = re.compile(r"^(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*([\w.]+)[ \t]*\(", re.MULTILINE)
+#: ``name = callee(…)``, ``name = await callee(…)`` or ``name = some.attribute``
+_ASSIGN_ANY = re.compile(
+    r"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*(?:await[ \t]+)?([\w.]+)[ \t]*(?:\(|#|$)",
+    re.MULTILINE,
+)
 _CLASS = re.compile(r"^class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\)?)?", re.MULTILINE)
 _DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
-_ROUTE_DECORATOR = re.compile(r"^@(\w+)\.(\w+)\b", re.MULTILINE)
+#: A decorator line of a top-level function or class.
+_TOP_LEVEL_DECORATOR = re.compile(r"^@[^\n]*", re.MULTILINE)
 _DEPENDS_ARG = re.compile(r"\b(?:Depends|Security)\(\s*(?:dependency\s*=\s*)?([A-Za-z_]\w*)")
 _IMPORT_ALIAS = re.compile(r"([\w.]+)(?:\s+as\s+(\w+))?")
+_TABLE_KEYWORD = re.compile(r"\btable\s*=\s*True\b")
+#: ``SessionDep = Annotated[Session, Depends(get_session)]``: a named dependency.
+_DEPENDENCY_ALIAS = re.compile(
+    r"^(\w+)[ \t]*(?::[ \t]*\w+[ \t]*)?=[ \t]*(?:\w+\.)?Annotated\[[ \t]*([^,\n]+?)[ \t]*,"
+    r"[ \t]*(?:\w+\.)?(?:Depends|Security)\([ \t]*(\w+)",
+    re.MULTILINE,
+)
+#: ``Base = declarative_base()``: a SQLAlchemy base class made by a call.
+_BASE_FACTORIES = ("sqlalchemy.orm.declarative_base", "sqlalchemy.ext.declarative.declarative_base")
+#: Classes whose subclasses are SQLAlchemy declarative bases (the 2.0 style).
+DECLARATIVE_BASES = frozenset(
+    {"sqlalchemy.orm.DeclarativeBase", "sqlalchemy.orm.DeclarativeBaseNoMeta"}
+)
 
 _DEPENDENCY_NAME = re.compile(r"^(get|require|verify|current|valid|check|authenticate)_\w+$")
 
@@ -69,15 +81,37 @@ class ModuleAnalysis:
     imported_models: tuple[str, ...] = ()
     #: for each app and router the file creates: its keyword arguments, as source text
     constructor_keywords: dict[str, dict[str, str]] = attrs.field(factory=dict)
+    #: names bound to what an imported callable returns (or to an imported object's attribute)
+    #: -> its qualified name (``engine = create_async_engine(url)``: "sqlalchemy.ext.asyncio.…")
+    instances: dict[str, str] = attrs.field(factory=dict)
+    #: classes mapped to a database table: SQLModel ``table=True``, SQLAlchemy declarative
+    tables: tuple[str, ...] = ()
+    #: ``Name = Annotated[Type, Depends(dependency)]`` -> (Type, dependency)
+    dependency_aliases: dict[str, tuple[str, str]] = attrs.field(factory=dict)
 
     @property
     def imports_fastapi(self) -> bool:
-        return any(origin.split(".", 1)[0] in FASTAPI_PACKAGES for origin in self.bindings.values())
+        packages = knowledge.load().fastapi_packages
+        return any(origin.split(".", 1)[0] in packages for origin in self.bindings.values())
 
-    @functools.cached_property
-    def variables(self) -> dict[str, str]:
-        """The snippet variables for this module (see :func:`snippet_variables`)."""
-        return snippet_variables(self)
+    def qualified(self, chain: str) -> str | None:
+        """What a dotted name of this module is, through its imports: ``AsyncSession`` ->
+        "sqlalchemy.ext.asyncio.AsyncSession", ``engine.begin`` (an instance) ->
+        "sqlalchemy.ext.asyncio.create_async_engine.begin"; None for the module's own names."""
+        head, _, rest = chain.partition(".")
+        origin = self.bindings.get(head) or self.instances.get(head)
+        if origin is None or origin.startswith("."):
+            return None
+        return f"{origin}.{rest}" if rest else origin
+
+    def is_imported(self, name: str) -> bool:
+        return name in self.bindings
+
+    def imports_module(self, module: str) -> bool:
+        """Whether one of the file's imports comes from ``module`` or a submodule of it."""
+        return any(
+            origin == module or origin.startswith(module + ".") for origin in self.bindings.values()
+        )
 
     def origin(self, name: str) -> str | None:
         return self.bindings.get(name)
@@ -123,14 +157,38 @@ def analyse(source: str) -> ModuleAnalysis:
             continue
         arguments[name] = call_keywords(source, match.end() - 1)
 
+    declarative = {
+        name
+        for name, callee in (m.groups() for m in _ASSIGN_CALL.finditer(source))
+        if any(partial.resolves_to(callee, factory) for factory in _BASE_FACTORIES)
+    }
+    # A project's own "Base", imported from its database module, is its declarative base.
+    declarative |= {n for n, origin in bindings.items() if n == "Base" and _is_project(origin)}
+    # Names are rarely rebound to something else in one module, local ones included: the first
+    # call or attribute that binds a name tells what it is.
+    instances: dict[str, str] = {}
+    for match in _ASSIGN_ANY.finditer(source):
+        name, callee = match.groups()
+        callee_origin = partial.qualified(callee)
+        if callee_origin is not None and name not in bindings:
+            instances.setdefault(name, callee_origin)
+
     classes: list[str] = []
     models: list[str] = []
+    tables: list[str] = []
     for match in _CLASS.finditer(source):
         name, bases = match.group(1), match.group(2) or ""
         classes.append(name)
+        split = _split_bases(bases)
         candidate = attrs.evolve(partial, models=tuple(models))
-        if any(candidate.is_model_base(base) for base in _split_bases(bases)):
+        if any(candidate.is_model_base(base) for base in split):
             models.append(name)
+            if _TABLE_KEYWORD.search(bases):
+                tables.append(name)
+        elif any(partial.resolves_to(b.strip(), q) for b in split for q in DECLARATIVE_BASES):
+            declarative.add(name)
+        elif any(b.strip() in declarative or b.strip() in tables for b in split):
+            tables.append(name)
 
     functions = [m.group(1) for m in _DEF.finditer(source)]
     path_operations = _path_operations(source)
@@ -161,6 +219,11 @@ def analyse(source: str) -> ModuleAnalysis:
         path_operations=frozenset(path_operations),
         dependencies=tuple(dependencies),
         constructor_keywords=arguments,
+        instances=instances,
+        tables=tuple(tables),
+        dependency_aliases={
+            m.group(1): (m.group(2).strip(), m.group(3)) for m in _DEPENDENCY_ALIAS.finditer(source)
+        },
     )
 
 
@@ -178,7 +241,7 @@ def call_arguments(source: str, open_paren: int) -> tuple[list[str], dict[str, s
 
     Empty when the call is unfinished or not valid Python (the normal case while typing).
     """
-    end = _closing_paren(source, open_paren)
+    end = closing_bracket(source, open_paren, MAX_CALL_LENGTH)
     if end is None:
         return [], {}
     try:
@@ -189,34 +252,6 @@ def call_arguments(source: str, open_paren: int) -> tuple[list[str], dict[str, s
     positional = [ast.unparse(argument) for argument in call.args]
     keywords = {k.arg: ast.unparse(k.value) for k in call.keywords if k.arg is not None}
     return positional, keywords
-
-
-def _closing_paren(source: str, open_paren: int) -> int | None:
-    depth = 0
-    limit = min(len(source), open_paren + MAX_CALL_LENGTH)
-    quote = ""
-    index = open_paren
-    while index < limit:
-        char = source[index]
-        if quote:
-            if char == "\\":
-                index += 1
-            elif char == quote:
-                quote = ""
-        elif char in "\"'":
-            quote = char
-        elif char == "#":
-            newline = source.find("\n", index)
-            index = limit if newline == -1 else newline
-            continue
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-            if depth == 0:
-                return index
-        index += 1
-    return None
 
 
 def _bindings(source: str) -> dict[str, str]:
@@ -248,9 +283,14 @@ def _bindings(source: str) -> dict[str, str]:
 def _is_project_class(name: str, origin: str) -> bool:
     if not name[:1].isupper() or name.isupper() or "." not in origin.lstrip("."):
         return False
+    return _is_project(origin)
+
+
+def _is_project(origin: str) -> bool:
+    """Whether an import origin is one of the project's own modules (not a library)."""
     package = origin.split(".", 1)[0]
     return origin.startswith(".") or (
-        package not in sys.stdlib_module_names and package not in _LIBRARIES
+        package not in sys.stdlib_module_names and package not in knowledge.load().library_packages
     )
 
 
@@ -262,7 +302,7 @@ def _path_operations(source: str) -> set[str]:
     """Top-level functions carrying a route decorator (``@app.get(...)``, ``@router.post``…)."""
     operations: set[str] = set()
     decorated_at: list[int] = [
-        m.start() for m in _ROUTE_DECORATOR.finditer(source) if m.group(2) in ROUTE_METHODS
+        m.start() for m in _TOP_LEVEL_DECORATOR.finditer(source) if route_decorator(m.group())
     ]
     if not decorated_at:
         return operations
@@ -275,74 +315,3 @@ def _path_operations(source: str) -> set[str]:
 
 def _unique(names: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
-
-
-DEFAULT_VARIABLES: dict[str, str] = {
-    "target": "app",
-    "app": "app",
-    "router": "router",
-    "db_dep": "get_db",
-    "user_dep": "get_current_user",
-    "model": "Item",
-    "create_model": "ItemCreate",
-    "response_model": "Item",
-    "collection": "/items",
-}
-
-_CREATE_SUFFIXES = ("Create", "In", "Input")
-_RESPONSE_SUFFIXES = ("Response", "Public", "Read", "Out", "Output")
-_DB_NAMES = ("get_db", "get_session", "get_db_session", "get_async_session", "get_conn")
-_USER_NAMES = ("get_current_user", "get_current_active_user", "current_user", "get_user")
-
-
-def snippet_variables(analysis: ModuleAnalysis) -> dict[str, str]:
-    """Values for the ``{{name}}`` variables of snippet bodies, taken from the file."""
-    values = dict(DEFAULT_VARIABLES)
-    if analysis.apps:
-        values["app"] = analysis.apps[0]
-    if analysis.routers:
-        values["router"] = analysis.routers[0]
-    defines_router = any(not _is_imported(analysis, r) for r in analysis.routers)
-    defines_app = any(not _is_imported(analysis, a) for a in analysis.apps)
-    router_module = defines_router and not defines_app
-    values["target"] = values["router"] if router_module else values["app"]
-    for name in analysis.dependencies:
-        if name in _DB_NAMES or "db" in name or "session" in name:
-            values["db_dep"] = name
-            break
-    for name in analysis.dependencies:
-        if name in _USER_NAMES or name.endswith("_user"):
-            values["user_dep"] = name
-            break
-    models = [*analysis.imported_models, *analysis.models]
-    settings_like = {m for m in models if m.endswith(("Settings", "Config"))}
-    plain_models = [m for m in models if m not in settings_like]
-    if plain_models:
-        values["model"] = plain_models[-1]
-        values["response_model"] = plain_models[-1]
-        values["create_model"] = plain_models[-1]
-    for model in plain_models:
-        if model.endswith(_CREATE_SUFFIXES):
-            values["create_model"] = model
-    for model in plain_models:
-        if model.endswith(_RESPONSE_SUFFIXES):
-            values["response_model"] = model
-    values["collection"] = _collection(analysis, values)
-    return values
-
-
-_MODEL_ROLE = re.compile(r"(Create|Update|In|Input|Public|Read|Out|Output|Response|Base)$")
-
-
-def _collection(analysis: ModuleAnalysis, values: dict[str, str]) -> str:
-    """The routes' path: "" under a router that has a prefix, else the model's plural."""
-    if "prefix" in analysis.constructor_keywords.get(values["target"], {}):
-        return ""
-    noun = _MODEL_ROLE.sub("", values["model"]) or "Item"
-    words = re.sub(r"(?<!^)(?=[A-Z])", "-", noun).lower()
-    plural = words + ("es" if words.endswith(("s", "x", "ch", "sh")) else "s")
-    return f"/{plural}"
-
-
-def _is_imported(analysis: ModuleAnalysis, name: str) -> bool:
-    return name in analysis.bindings

@@ -43,6 +43,12 @@ def configure_logging(verbosity: int, log_file: str | None) -> None:
     root.setLevel(level)
     # pygls logs every message at DEBUG; keep it quieter unless asked twice.
     logging.getLogger("pygls").setLevel(level if verbosity >= 3 else max(level, logging.INFO))
+    # At -v the log is one line per event worth knowing (the VS Code extension runs the server
+    # so): without every message pygls sends, each feature it registers, or each HTTP request
+    # that the Context7 lookup's own line already counts.
+    chatty = ("pygls.protocol", "pygls.feature_manager", "httpx", "httpcore")
+    for name in chatty:
+        logging.getLogger(name).setLevel(logging.WARNING if verbosity < 2 else logging.NOTSET)
 
 
 def main(argv: list[str] | None = None) -> int:

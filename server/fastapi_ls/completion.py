@@ -14,11 +14,12 @@ import attrs
 from lsprotocol import types
 from packaging.version import InvalidVersion, Version
 
-from . import snippet_syntax
+from . import prefill, snippet_syntax
 from .analysis import ModuleAnalysis
 from .context import CursorContext
 from .imports import ImportHeader, TextEdit, import_edits
 from .knowledge import KnowledgeBase, Snippet
+from .source_text import route_decorator
 
 ToClient = Callable[[int, int], types.Position]
 
@@ -31,8 +32,11 @@ MAX_DECORATOR_TARGETS = 3
 MAX_NAME_ITEMS = 40
 #: Models also offered as ``list[Model]`` before "list[" is typed.
 MAX_LIST_VARIANTS = 5
-_INPUT_SUFFIXES = ("Create", "Update", "In", "Input")
-_METHOD_ON_LINE = re.compile(r"\.(get|post|put|patch|delete)\(")
+#: The header of a snippet's documentation where the description follows in the documentation:
+#: VS Code wraps a long header anywhere, even mid-word.
+SNIPPET_DETAIL = "FastAPI snippet"
+#: Model roles that are request bodies, rarely what a route returns.
+_INPUT_ROLES = frozenset({"create", "update"})
 
 
 @attrs.frozen
@@ -74,10 +78,13 @@ class ClientFeatures:
 class Versions:
     fastapi: Version | None = None
     pydantic: Version | None = None
+    starlette: Version | None = None
 
     def allows(self, snippet: Snippet) -> bool:
-        return _at_least(self.fastapi, snippet.min_fastapi) and _at_least(
-            self.pydantic, snippet.min_pydantic
+        return (
+            _at_least(self.fastapi, snippet.min_fastapi)
+            and _at_least(self.pydantic, snippet.min_pydantic)
+            and _at_least(self.starlette, snippet.min_starlette)
         )
 
 
@@ -108,12 +115,31 @@ class Request:
     excluded: frozenset[str] = frozenset()
 
     @functools.cached_property
+    def prefill(self) -> prefill.Prefill:
+        """The file's names for the snippets' variables (computed once per analysis)."""
+        return _prefill(self.analysis, self.knowledge)
+
+    @functools.cached_property
     def replace_range(self) -> types.Range:
         """The typed text that an item replaces, in client units."""
         return types.Range(
             start=self.to_client(self.line, self.context.start),
             end=self.to_client(self.line, self.column),
         )
+
+
+_recent_prefills: list[tuple[ModuleAnalysis, KnowledgeBase, prefill.Prefill]] = []
+
+
+def _prefill(analysis: ModuleAnalysis, knowledge: KnowledgeBase) -> prefill.Prefill:
+    """The pre-filling of a document version, kept for the next keystrokes' requests."""
+    for seen_analysis, seen_knowledge, found in _recent_prefills:
+        if seen_analysis is analysis and seen_knowledge is knowledge:
+            return found
+    found = prefill.prefill(analysis, knowledge.conventions)
+    _recent_prefills.insert(0, (analysis, knowledge, found))
+    del _recent_prefills[8:]
+    return found
 
 
 def complete(request: Request) -> types.CompletionList:
@@ -133,7 +159,7 @@ def complete(request: Request) -> types.CompletionList:
 def _snippet_items(request: Request) -> list[types.CompletionItem]:
     context = request.context
     contexts = ["empty", "module"] if context.kind == "empty" else [context.kind]
-    variables = request.analysis.variables
+    variables = request.prefill.values
     imports = _ImportPlanner(request)
     items: list[types.CompletionItem] = []
     offered: set[str] = set()
@@ -141,7 +167,7 @@ def _snippet_items(request: Request) -> list[types.CompletionItem]:
         for index, snippet in enumerate(request.knowledge.for_context(name)):
             if snippet.id in offered or snippet.id in request.excluded:
                 continue
-            if not request.versions.allows(snippet):
+            if not request.versions.allows(snippet) or not request.prefill.allows(snippet):
                 continue
             offered.add(snippet.id)
             if name == "decorator" and "{{target}}" in snippet.body:
@@ -202,11 +228,12 @@ def _snippet_item(
     text = body if request.client.snippets else plain
     indent = "" if request.client.indents_continuation_lines else context.indent
     text = _reindent(text, indent, tabs="\t" in context.indent)
-    edits = imports.edits(snippet.imports)
+    statements = prefill.snippet_imports(snippet.imports, values, plain, request.prefill.imports)
+    edits = imports.edits(statements)
     return types.CompletionItem(
         label=label,
         kind=types.CompletionItemKind.Snippet,
-        detail=snippet.description,
+        detail=SNIPPET_DETAIL if request.client.markdown else snippet.description,
         label_details=types.CompletionItemLabelDetails(description="FastAPI")
         if request.client.label_details
         else None,
@@ -220,7 +247,7 @@ def _snippet_item(
         else None,
         text_edit=_replace_typed(request, text),
         additional_text_edits=[_to_lsp(request, edit) for edit in edits] or None,
-        data={"snippet": snippet.id, "indent": indent},
+        data={"snippet": snippet.id, "indent": indent, "imports": statements},
     )
 
 
@@ -311,7 +338,12 @@ def resolve(
     if item.insert_text_format == types.InsertTextFormat.Snippet:
         code = snippet_syntax.to_plain_text(code)
     inserted = " ".join(edit.new_text for edit in item.additional_text_edits or [])
-    added = _added_imports(snippet.imports, set(re.findall(r"\w+", inserted)))
+    statements = item.data.get("imports")
+    if not isinstance(statements, list):
+        statements = []
+    added = _added_imports(
+        [s for s in statements if isinstance(s, str)], set(re.findall(r"\w+", inserted))
+    )
     indent = item.data.get("indent")
     if isinstance(indent, str) and indent:
         first, *rest = code.split("\n")
@@ -344,7 +376,8 @@ def _documentation(
             parts.append("Adds imports:\n\n```python\n" + "\n".join(added) + "\n```")
         parts.append(f"[Documentation]({snippet.docs})")
         return types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n".join(parts))
-    parts = [snippet.description, code.rstrip()]
+    # Without Markdown the description is the item's detail; said once is enough.
+    parts = [code.rstrip()]
     if added:
         parts.append("Adds imports:\n" + "\n".join(added))
     parts.append(f"Documentation: {snippet.docs}")
@@ -422,15 +455,15 @@ def _model_items(request: Request) -> list[types.CompletionItem]:
     typed = request.context.typed
     only_lists = typed.startswith("list[")
     wanted = typed.removeprefix("list[").lower()
+    conventions = request.knowledge.conventions
     models = [
         m
         for m in dict.fromkeys((*analysis.imported_models, *reversed(analysis.models)))
-        if not m.endswith("Settings") and wanted in m.lower()
+        if conventions.role_of(m) != "settings" and wanted in m.lower()
     ][:MAX_NAME_ITEMS]
     items = []
     for index, model in enumerate(models):
-        # Input models (ItemCreate, ItemUpdate) are rarely what a route returns.
-        group = 1 if model.endswith(_INPUT_SUFFIXES) else 0
+        group = 1 if conventions.role_of(model) in _INPUT_ROLES else 0
         if not only_lists:
             items.append(
                 _name_item(
@@ -457,8 +490,8 @@ def _model_items(request: Request) -> list[types.CompletionItem]:
 def _status_items(request: Request) -> list[types.CompletionItem]:
     typed = request.context.typed
     line_text = request.lines[request.line] if request.line < len(request.lines) else ""
-    method = _METHOD_ON_LINE.search(line_text)
-    preferred = _STATUS_FOR_METHOD.get(method.group(1)) if method else None
+    decorator = route_decorator(line_text)
+    preferred = _STATUS_FOR_METHOD.get(decorator[1]) if decorator else None
     bound = request.analysis.bindings.get("status")
     additional = (
         import_edits(request.lines, ["from fastapi import status"], header=request.header)

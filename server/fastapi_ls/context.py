@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 import attrs
 
-from .analysis import ROUTE_METHODS, ModuleAnalysis
+from .analysis import ModuleAnalysis
+from .source_text import bracket_balance, ends_in_comment_or_string, route_decorator
 
 #: How far up the enclosing block or an unclosed parenthesis is looked for.
 MAX_SCAN_LINES = 400
@@ -26,7 +27,6 @@ _DEPENDS = re.compile(r"\b(?:Depends|Security)\(\s*([\w.]*)$")
 _DECORATOR = re.compile(r"^@([\w.]*)$")
 _DEF_OPEN = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]+(\w+)[ \t]*\(")
 _BLOCK_HEADER = re.compile(r"^[ \t]*(class|def|async[ \t]+def)\b[ \t]*(\w*)[ \t]*(?:\(([^)]*)\)?)?")
-_ROUTE_DECORATOR_LINE = re.compile(r"^[ \t]*@(\w+)\.(\w+)\b")
 
 
 @attrs.frozen
@@ -57,7 +57,7 @@ def cursor_context(
     text = lines[line].rstrip("\r\n")
     column = min(max(column, 0), len(text))
     before = text[:column]
-    if in_comment_or_string(before):
+    if ends_in_comment_or_string(before):
         return None
     indent = before[: len(before) - len(before.lstrip(" \t"))]
 
@@ -114,30 +114,9 @@ def cursor_context(
     return CursorContext("function_body", typed, start, indent, name)
 
 
-def in_comment_or_string(before: str) -> bool:
-    """Whether the text before the cursor ends inside a comment or a string literal."""
-    quote = ""
-    index = 0
-    while index < len(before):
-        char = before[index]
-        if quote:
-            if char == "\\":
-                index += 1
-            elif before.startswith(quote, index):
-                index += len(quote) - 1
-                quote = ""
-        elif char == "#":
-            return True
-        elif char in "\"'":
-            quote = char * 3 if before.startswith(char * 3, index) else char
-            index += len(quote) - 1
-        index += 1
-    return bool(quote)
-
-
 def _enclosing_signature(lines: Sequence[str], line: int, prefix: str) -> tuple[str, bool] | None:
     """If the cursor is inside a ``def``'s parameter list: (function name, is a path operation)."""
-    depth = _paren_balance(prefix)
+    depth = bracket_balance(prefix)
     current = line
     text = prefix
     while True:
@@ -153,12 +132,7 @@ def _enclosing_signature(lines: Sequence[str], line: int, prefix: str) -> tuple[
         stripped = text.strip()
         if stripped.endswith(":") and depth == 0 and not stripped.startswith("@"):
             return None
-        depth += _paren_balance(text)
-
-
-def _paren_balance(text: str) -> int:
-    code = text.split("#", 1)[0] if "#" in text and not ("'" in text or '"' in text) else text
-    return code.count("(") + code.count("[") - code.count(")") - code.count("]")
+        depth += bracket_balance(text)
 
 
 def _is_route_function(lines: Sequence[str], def_line: int) -> bool:
@@ -167,8 +141,7 @@ def _is_route_function(lines: Sequence[str], def_line: int) -> bool:
     while current >= 0 and def_line - current < MAX_SCAN_LINES:
         text = lines[current]
         stripped = text.strip()
-        match = _ROUTE_DECORATOR_LINE.match(text)
-        if match and match.group(2) in ROUTE_METHODS:
+        if route_decorator(text):
             return True
         if stripped.startswith("@") or not stripped or _continues_decorator(stripped):
             current -= 1

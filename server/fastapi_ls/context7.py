@@ -48,6 +48,14 @@ LIBRARY_ID = re.compile(r"^/[^/]+/[^/]+([/@][^/]+)?$")
 _RETRIED_STATUSES = frozenset({500, 502, 503, 504})
 #: Longest piece of the server's own error text quoted to the user.
 _SERVER_MESSAGE_LIMIT = 300
+#: The operating system's "[Errno 111] " before a network error's words, which say it already.
+_ERRNO = re.compile(r"\[Errno -?\d+\]\s*")
+#: Said when requests without a key hit the rate limit; editors other than VS Code read it too.
+KEY_ADVICE = (
+    "An API key raises the limit: in VS Code run *FastAPI: Set Context7 API Key*; elsewhere "
+    f"set the `context7.apiKey` setting or the `{API_KEY_ENVIRONMENT_VARIABLE}` environment "
+    "variable"
+)
 
 _SIMPLE_STATUS_ERRORS: dict[int, tuple[str, str]] = {
     202: ("not_finalized", "Context7 is still indexing {subject}; try again later"),
@@ -327,7 +335,7 @@ class Context7Client:
                 "timeout", f"Context7 could not be reached: no answer within {self._timeout:g} s"
             ) from error
         except httpx.TransportError as error:
-            reason = str(error).strip() or type(error).__name__
+            reason = _ERRNO.sub("", str(error)).strip() or type(error).__name__
             raise self._error("network", f"Context7 could not be reached: {reason}") from error
 
     async def _get_once(self, url: str, params: dict[str, str]) -> _Answer:
@@ -367,13 +375,17 @@ class Context7Client:
         elif status == 429:
             kind = "rate_limited"
             retry_after = _retry_after(answer.headers)
-            text = _rate_limit_text(retry_after, answer.headers.get("RateLimit-Reset"))
+            text = _rate_limit_text(
+                retry_after, answer.headers.get("RateLimit-Reset"), keyed=bool(self._api_key)
+            )
         elif status in _RETRIED_STATUSES:
             kind, text = "unavailable", f"Context7 is unavailable (HTTP {status}, twice)"
         else:
             kind, text = "http_error", f"Context7 answered with unexpected HTTP status {status}"
         if server_message:
             text = f"{text}. Context7 says: {server_message}"
+        if kind == "rate_limited" and not self._api_key:
+            text = f"{text.rstrip('.')}. {KEY_ADVICE}"
         return self._error(kind, text, status, retry_after, code=code)
 
     def _split_library_id(self, library_id: str, version: str | None) -> tuple[str, str | None]:
@@ -477,8 +489,11 @@ def _retry_after(headers: httpx.Headers) -> float | None:
     return max(seconds, 0.0) if math.isfinite(seconds) else None
 
 
-def _rate_limit_text(retry_after: float | None, reset: str | None) -> str:
-    text = "Context7's rate limit was reached"
+def _rate_limit_text(retry_after: float | None, reset: str | None, *, keyed: bool) -> str:
+    text = "Context7's rate limit for " + (
+        "your API key" if keyed else "requests without an API key"
+    )
+    text += " was reached"
     if retry_after is not None:
         text += f"; try again in {_duration(retry_after)}"
     if reset is not None and reset.strip().isdigit():

@@ -49,6 +49,8 @@ class LookupResult:
     stale_age: timedelta | None
     #: Why fresh docs are missing, in words for the user; ``None`` when they are not.
     problem: str | None
+    #: What went wrong, for advice: a ``Context7Error.kind`` or ``"offline"``.
+    failure: str | None = None
 
 
 class DocsService:
@@ -81,19 +83,19 @@ class DocsService:
         if cached is not None and cached.fresh:
             return LookupResult(page=cached.page, from_cache=True, stale_age=None, problem=None)
         if self.offline:
-            return _without_fresh_docs(cached, OFFLINE_PROBLEM)
+            return _without_fresh_docs(cached, OFFLINE_PROBLEM, "offline")
         if (waiting := self._rate_limit_wait()) is not None:
-            return _without_fresh_docs(cached, waiting)
+            return _without_fresh_docs(cached, waiting, "rate_limited")
         try:
             page = await self._single_flight(
                 ("page", library_id, version, query),
                 lambda: self._fetch_page(library_id, query, version),
             )
         except Context7Error as error:
-            return _without_fresh_docs(cached, error.message)
+            return _without_fresh_docs(cached, error.message, error.kind)
         except asyncio.TimeoutError:
             problem = f"Context7 did not answer within {self.deadline:g} s"
-            return _without_fresh_docs(cached, problem)
+            return _without_fresh_docs(cached, problem, "timeout")
         return LookupResult(page=page, from_cache=False, stale_age=None, problem=None)
 
     async def resolve_library(self, library_name: str, query: str) -> str | None:
@@ -176,7 +178,6 @@ def best_library(libraries: Sequence[Library]) -> Library | None:
     return min(libraries, key=rank, default=None)
 
 
-def _without_fresh_docs(cached: CachedPage | None, problem: str) -> LookupResult:
-    if cached is None:
-        return LookupResult(page=None, from_cache=False, stale_age=None, problem=problem)
-    return LookupResult(page=cached.page, from_cache=True, stale_age=cached.age, problem=problem)
+def _without_fresh_docs(cached: CachedPage | None, problem: str, failure: str) -> LookupResult:
+    page, age = (cached.page, cached.age) if cached else (None, None)
+    return LookupResult(page, cached is not None, age, problem, failure)

@@ -1,4 +1,10 @@
-"""Per-document state: the module analysis and the import header.
+"""Per-document state: the module analysis, the import header, and what kind of code it is.
+
+Two notions decide what a document gets.  ``is_fastapi``: the module imports FastAPI (or is a
+new file or a test file of a FastAPI project); it gets Tier 1 snippet completions.
+``in_fastapi_project``: the file belongs to a project that depends on FastAPI (see
+:mod:`projects`); every such file, FastAPI module or not (``db.py``, ``tasks.py``,
+``migrations/env.py``), gets Tier 2 actions and the hover cards of the libraries it uses.
 
 The analysis of a large file costs milliseconds, so it is not redone on each keystroke: after
 a change it is refreshed once typing pauses, and requests in between use the latest one (the
@@ -24,13 +30,12 @@ from pathlib import Path
 
 import attrs
 from lsprotocol import types
-from pygls.workspace import TextDocument
 
 from . import project
 from .analysis import ModuleAnalysis, analyse
 from .imports import ImportHeader, read_header
 from .line_document import MAX_FOLLOWED_CHARS, LineDocument
-from .positions import document_lines
+from .projects import FastApiProjects, ProjectFacts
 
 #: Seconds without changes before a document is analysed again.
 REFRESH_DELAY = 0.3
@@ -60,6 +65,9 @@ class _Entry:
     header: ImportHeader | None = None
     header_version: int | None = None
     timer: asyncio.TimerHandle | None = None
+    #: the root of the project the document belongs to, once looked for
+    project_root: Path | None = None
+    project_looked_up: bool = False
 
 
 @attrs.frozen
@@ -69,6 +77,12 @@ class DocumentState:
     analysis: ModuleAnalysis
     is_test_file: bool
     is_fastapi: bool
+    in_fastapi_project: bool = False
+
+    @property
+    def tier2_enabled(self) -> bool:
+        """Whether Tier 2 code actions and hover cards are offered in this document."""
+        return self.is_fastapi or self.in_fastapi_project
 
 
 def _may_touch(change: types.TextDocumentContentChangeEvent, header: ImportHeader) -> bool:
@@ -79,41 +93,46 @@ def _may_touch(change: types.TextDocumentContentChangeEvent, header: ImportHeade
 
 class DocumentStore:
     def __init__(
-        self, roots: Callable[[], list[Path]], fetch: Callable[[str], TextDocument]
+        self,
+        roots: Callable[[], list[Path]],
+        fetch: Callable[[str], LineDocument],
+        projects: ProjectFacts | None = None,
     ) -> None:
         self._roots = roots
         self._fetch = fetch
         self._entries: dict[str, _Entry] = {}
-        self._fastapi_projects: dict[Path, bool] = {}
+        self._projects = projects or FastApiProjects()
 
-    def refresh(self, document: TextDocument) -> _Entry:
+    def refresh(self, document: LineDocument) -> _Entry:
         """Analyse ``document`` again (at most its first :data:`MAX_ANALYSED_CHARS`)."""
-        if not _is_open(document):
+        if not document.is_open:
             return self._transient_entry(document)
         entry = self._entries.get(document.uri)
         if entry is None:
             entry = self._entries[document.uri] = _Entry(_EMPTY_ANALYSIS, None)
+            # Start finding out about the project now, so the first request finds the answer.
+            self._in_fastapi_project(document, entry)
         entry.header = None
         served = self._is_served(document, entry)
         entry.analysis = analyse(_analysed_text(document)) if served else _EMPTY_ANALYSIS
         entry.analysed_version = document.version
         return entry
 
-    def _transient_entry(self, document: TextDocument) -> _Entry:
+    def _transient_entry(self, document: LineDocument) -> _Entry:
         """An entry for one request on a document that is not open; it is not kept."""
         entry = _Entry(_EMPTY_ANALYSIS, document.version)
         if self._is_served(document, entry):
             entry.analysis = analyse(_analysed_text(document))
         return entry
 
-    def _is_served(self, document: TextDocument, entry: _Entry) -> bool:
+    def _is_served(self, document: LineDocument, entry: _Entry) -> bool:
         """Whether ``document`` is within the size limits (decided once per version)."""
         if entry.served_version == document.version and entry.served_version is not None:
             return entry.served
-        size = _size(document)
-        served = size <= MAX_SERVED_CHARS and not getattr(document, "oversized", False)
+        size = document.size
+        served = size <= MAX_SERVED_CHARS and not document.oversized
         if served and size > MAX_LINE_CHARS:
-            served = max(map(len, _lines(document))) <= MAX_LINE_CHARS + 2
+            served = max(map(len, document.lines)) <= MAX_LINE_CHARS + 2
         if not served and entry.served:
             log.info("%s is beyond the size limits; it gets no service", document.uri)
         # A document that is neither open nor on disk gets nothing, not the service of an
@@ -124,11 +143,11 @@ class DocumentStore:
 
     def changed(
         self,
-        document: TextDocument,
+        document: LineDocument,
         changes: list[types.TextDocumentContentChangeEvent],
     ) -> None:
         """Follow a ``didChange``: the header if it was touched, the analysis after a pause."""
-        if not _is_open(document):
+        if not document.is_open:
             return
         entry = self._entries.get(document.uri)
         if entry is None:
@@ -152,11 +171,11 @@ class DocumentStore:
 
         entry.timer = asyncio.get_running_loop().call_later(REFRESH_DELAY, run)
 
-    def get(self, document: TextDocument) -> DocumentState:
-        entry = self._entries.get(document.uri) if _is_open(document) else None
+    def get(self, document: LineDocument) -> DocumentState:
+        entry = self._entries.get(document.uri) if document.is_open else None
         if entry is None:
             entry = self.refresh(document)
-        lines = _lines(document)
+        lines = document.lines
         if not self._is_served(document, entry):
             return DocumentState(lines, read_header([""]), _EMPTY_ANALYSIS, False, False)
         if entry.analysis is _EMPTY_ANALYSIS:
@@ -166,14 +185,22 @@ class DocumentStore:
             entry.header = read_header(lines)
             entry.header_version = document.version
         is_test_file = project.is_test_file(document.path)
+        in_project = self._in_fastapi_project(document, entry)
         return DocumentState(
             lines=lines,
             header=entry.header,
             analysis=entry.analysis,
             is_test_file=is_test_file,
             is_fastapi=entry.analysis.imports_fastapi
-            or self._counts_as_fastapi(document, lines, is_test_file),
+            or (in_project and _new_or_test_file(lines, is_test_file)),
+            in_fastapi_project=in_project,
         )
+
+    def tier2_document(self, uri: str) -> tuple[LineDocument, DocumentState] | None:
+        """The document and its state when Tier 2 actions and hovers apply to it, else None."""
+        document = self._fetch(uri)
+        state = self.get(document)
+        return (document, state) if state.tier2_enabled else None
 
     def analysis_of(self, uri: str) -> ModuleAnalysis | None:
         entry = self._entries.get(uri)
@@ -185,20 +212,14 @@ class DocumentStore:
             entry.timer.cancel()
 
     def forget_projects(self) -> None:
-        self._fastapi_projects.clear()
+        self._projects.forget()
 
-    def _counts_as_fastapi(
-        self, document: TextDocument, lines: list[str], is_test_file: bool
-    ) -> bool:
-        """A new, still empty file or a test file in a project that depends on FastAPI."""
-        if not is_test_file and (len(lines) > 3 or not _SINGLE_WORD.fullmatch("".join(lines))):
-            return False
-        root = self._project_root(Path(document.path))
-        if root is None:
-            return False
-        if root not in self._fastapi_projects:
-            self._fastapi_projects[root] = project.depends_on_fastapi(root)
-        return self._fastapi_projects[root]
+    def _in_fastapi_project(self, document: LineDocument, entry: _Entry) -> bool:
+        if not entry.project_looked_up:
+            entry.project_root = self._project_root(Path(document.path))
+            entry.project_looked_up = True
+        root = entry.project_root
+        return root is not None and self._projects.depends_on_fastapi(root)
 
     def _project_root(self, path: Path) -> Path | None:
         for root in self._roots():
@@ -210,27 +231,18 @@ class DocumentStore:
         return None
 
 
-def _is_open(document: TextDocument) -> bool:
-    return not isinstance(document, LineDocument) or document.is_open
+def _new_or_test_file(lines: list[str], is_test_file: bool) -> bool:
+    """A test file, or a new file with at most one word typed: FastAPI code to be."""
+    return is_test_file or (len(lines) <= 3 and bool(_SINGLE_WORD.fullmatch("".join(lines))))
 
 
-def _size(document: TextDocument) -> int:
-    return document.size if isinstance(document, LineDocument) else len(document.source)
-
-
-def _lines(document: TextDocument) -> list[str]:
-    if isinstance(document, LineDocument):
-        return document.lines
-    return document_lines(document.source)
-
-
-def _analysed_text(document: TextDocument) -> str:
+def _analysed_text(document: LineDocument) -> str:
     """The document's text up to the last whole line within :data:`MAX_ANALYSED_CHARS`."""
-    if _size(document) <= MAX_ANALYSED_CHARS:
+    if document.size <= MAX_ANALYSED_CHARS:
         return document.source
     kept: list[str] = []
     size = 0
-    for line in _lines(document):
+    for line in document.lines:
         size += len(line)
         if size > MAX_ANALYSED_CHARS:
             break

@@ -8,8 +8,11 @@ stands and the document says in words why the rest is missing.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import re
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -23,17 +26,22 @@ from .docs_service import DocsService, LookupResult
 from .knowledge import KnowledgeBase, Topic
 from .tier2 import Detection, detect
 
+log = logging.getLogger(__name__)
+
 COMMAND = "fastapiLs.context7.lookup"
 CLEAR_CACHE_COMMAND = "fastapiLs.context7.clearCache"
 
 #: Where a lookup without a topic (an error, a selection) is sent.
 DEFAULT_LIBRARY_ID = "/websites/fastapi_tiangolo"
 DEFAULT_LIBRARY_NAME = "FastAPI"
+DEFAULT_PACKAGE = "fastapi"
 #: Context7 takes at most 500 characters of query.
 MAX_QUERY_LENGTH = 500
 #: The title of a lookup of text the user chose, by its kind.
 TEXT_TITLES = {"error": "look up this error", "selection": "look up the selected text"}
 LOOKUP_KINDS = frozenset({"topic", *TEXT_TITLES})
+#: The words that open the explanation of why no current docs are shown.
+MISSING_DOCS = "No current docs:"
 #: A lone (dotted) name: where the cursor is, not text chosen to be sent.
 _SINGLE_NAME = re.compile(r"[A-Za-z_][\w.]*")
 
@@ -80,6 +88,9 @@ class Lookup:
         values.setdefault("title", values["query"])
         if "library_name" in values and "library_id" not in values:
             values["library_id"] = None
+        if values.get("library_id", DEFAULT_LIBRARY_ID) == DEFAULT_LIBRARY_ID:
+            # A typed lookup names no package: FastAPI's docs are pinned to FastAPI's version.
+            values.setdefault("package", DEFAULT_PACKAGE)
         return cls(**values)
 
 
@@ -104,7 +115,7 @@ def for_detection(detection: Detection) -> Lookup:
 def for_text(text: str, kind: str) -> Lookup:
     """A lookup of text the user chose (a diagnostic's message, a selection), sent as is."""
     query = re.sub(r"\s+", " ", text).strip()[:MAX_QUERY_LENGTH]
-    return Lookup(title=TEXT_TITLES[kind], query=query, package="fastapi", kind=kind)
+    return Lookup(title=TEXT_TITLES[kind], query=query, package=DEFAULT_PACKAGE, kind=kind)
 
 
 def action_title(lookup: Lookup) -> str:
@@ -145,13 +156,20 @@ def _curated_section(lookup: Lookup, topic: Topic | None) -> list[str]:
     if lookup.version_note:
         lines += [f"> {lookup.version_note}", ""]
     if topic is None:
-        lines += [
-            "No curated notes cover this text; what follows comes from Context7 only.",
-            "",
-        ]
-        return lines
-    lines += [topic.curated.strip(), "", f"Official page: <{topic.docs}>", ""]
-    return lines
+        return [*lines, "fastapi-ls has no notes of its own on this.", ""]
+    return [*lines, topic.curated.strip(), "", f"Official page: <{topic.docs}>", ""]
+
+
+#: What the user can do about each kind of failure (``Context7Error.kind``, or "offline").
+_ADVICE = {
+    "offline": "Turn off `context7.offline` to fetch current docs.",
+    "network": "Check the network connection and try again; lookups answer from the cache "
+    "meanwhile.",
+    "timeout": "Try again, or allow more time with `context7.timeout`.",
+    "unavailable": "Context7 has a passing problem; try again in a few minutes.",
+    "not_finalized": "Try again in a few minutes.",
+    "invalid_api_key": "Set a valid Context7 API key, or remove it to use Context7 without one.",
+}
 
 
 def _fetched_section(answer: Answer, now: datetime) -> list[str]:
@@ -160,16 +178,20 @@ def _fetched_section(answer: Answer, now: datetime) -> list[str]:
     lines = ["## Current documentation from Context7", ""]
     problem = answer.problem or (result.problem if result else None)
     if problem:
-        lines += [f"> **Fresh docs are missing:** {problem}", ""]
+        lines += [f"> **{MISSING_DOCS}** {problem.rstrip('.')}.", ""]
+        advice = _ADVICE.get(result.failure or "") if result else None
+        if advice:
+            lines += [f"> **What to do:** {advice}", ""]
     if result is not None and result.stale_age is not None:
         lines += [
-            f"> **Stale copy:** these docs were fetched {_age(result.stale_age)} ago and could "
-            "not be refreshed.",
+            f"> **Older copy:** shown from the cache, where it was stored {_age(result.stale_age)} "
+            "ago.",
             "",
         ]
     library_id = page.library_id if page else answer.library_id
+    library = f"{lookup.library_name} (`{library_id}`)" if library_id else lookup.library_name
     lines += [
-        f"- Library: `{library_id or 'not resolved'}` ({lookup.library_name})",
+        f"- Library: {library}",
         f"- Version: {_version_text(answer, page)}",
         f"- Query sent: `{_code(page.query if page else lookup.query)}`",
     ]
@@ -179,7 +201,8 @@ def _fetched_section(answer: Answer, now: datetime) -> list[str]:
         lines.append(f"- Fetched: {fetched}{origin}")
     lines.append("")
     if page is None:
-        lines += ["No documentation could be fetched; the curated notes above still apply.", ""]
+        nothing = "Nothing was fetched"
+        lines += [f"{nothing}; the notes above still apply." if answer.topic else f"{nothing}.", ""]
     elif page.empty or not page.markdown.strip():
         lines += ["Context7 found nothing for this query.", ""]
     else:
@@ -188,14 +211,15 @@ def _fetched_section(answer: Answer, now: datetime) -> list[str]:
 
 
 def _version_text(answer: Answer, page: DocPage | None) -> str:
+    package = answer.lookup.package
     if page is not None and page.version:
-        return f"`{page.version}` (the installed version)"
+        return f"`{page.version}`, the installed version"
     if page is not None and page.version_note:
-        return f"latest indexed — {page.version_note}"
-    if page is not None:
-        return "latest indexed (the installed version is not known)"
+        return f"latest — {page.version_note}"
     if answer.version:
-        return f"`{answer.version}` was asked for"
+        return f"`{answer.version}`, the installed version"
+    if package:
+        return f"latest ({package} was not found in the project's Python environment)"
     return "latest"
 
 
@@ -217,6 +241,14 @@ def _age(age: timedelta) -> str:
     return f"{seconds // 86400} days"
 
 
+@attrs.frozen
+class Offer:
+    """A lookup to offer, and the diagnostic message it answers (for "look up this error")."""
+
+    lookup: Lookup
+    diagnostic: str | None = None
+
+
 def lookups_at(
     text: str,
     *,
@@ -226,20 +258,21 @@ def lookups_at(
     path: str,
     knowledge: KnowledgeBase,
     installed: dict[str, Version],
-) -> list[Lookup]:
+) -> list[Offer]:
     """The escalations to offer: detected topics, then each diagnostic, then the selection.
 
     ``text`` is the cursor's line or the selected text.  A selection that is one name is not
-    offered: Eglot sends the symbol at point as the range when nothing is selected.  Pure and
-    local: no network, no jedi.
+    offered: Eglot sends the symbol at point as the range when nothing is selected.  An error
+    lookup keeps the diagnostic's message as it came, so that the action can name the
+    diagnostic it answers however the query was cleaned.  Pure and local: no network, no jedi.
     """
     detections = detect(text, analysis, path, knowledge.topics, knowledge.version_gates, installed)
-    lookups = [for_detection(detection) for detection in detections]
+    offers = [Offer(for_detection(detection)) for detection in detections]
     for message in dict.fromkeys(m for m in diagnostics if m.strip()):
-        lookups.append(for_text(message, "error"))
+        offers.append(Offer(for_text(message, "error"), diagnostic=message))
     if selection.strip() and not _SINGLE_NAME.fullmatch(selection.strip()):
-        lookups.append(for_text(selection, "selection"))
-    return lookups
+        offers.append(Offer(for_text(selection, "selection")))
+    return offers
 
 
 async def answer(
@@ -252,6 +285,22 @@ async def answer(
 
     ``service`` is None when Context7 is turned off: the answer is the curated part alone.
     """
+    started = time.monotonic()
+    try:
+        found = await _answer(lookup, knowledge, service, installed)
+    except asyncio.CancelledError:
+        log.info("%s: cancelled or timed out after %s", _described(lookup), _since(started))
+        raise
+    log.info("%s: %s in %s", _described(lookup), outcome(found), _since(started))
+    return found
+
+
+async def _answer(
+    lookup: Lookup,
+    knowledge: KnowledgeBase,
+    service: DocsService | None,
+    installed: dict[str, Version],
+) -> Answer:
     if service is None:
         return unanswered(lookup, knowledge, installed, CONTEXT7_DISABLED)
     topic = knowledge.topic(lookup.topic) if lookup.topic else None
@@ -261,12 +310,38 @@ async def answer(
     )
     if library_id is None:
         problem = (
-            f"Context7 could not find a library named {lookup.library_name!r} "
-            "(or could not be reached to look for it)."
+            f"Context7 knows no library named {lookup.library_name!r}, or could not be asked "
+            "(see the server log)"
         )
         return Answer(lookup, topic, None, version, None, problem)
     result = await service.lookup(library_id, lookup.query, version)
     return Answer(lookup, topic, library_id, version, result)
+
+
+def outcome(answer: Answer) -> str:
+    """How a lookup went, in a few words for the log: fetched, cached, stale or failed."""
+    result = answer.result
+    page = result.page if result else None
+    problem = answer.problem or (result.problem if result else None)
+    if page is None:
+        return f"failed ({problem})" if problem else "nothing fetched"
+    pinned = f" {page.version}" if page.version else ""
+    where = f"{page.library_id}{pinned}"
+    if result is not None and result.stale_age is not None:
+        return f"stale copy of {where} from the cache ({problem})"
+    if result is not None and result.from_cache:
+        return f"{where} from the cache"
+    return f"{where} fetched" + (" (nothing found)" if page.empty else "")
+
+
+def _described(lookup: Lookup) -> str:
+    topic = f"topic {lookup.topic}" if lookup.topic else lookup.kind
+    package = f", {lookup.package}" if lookup.package else ""
+    return f"Context7 lookup {lookup.title!r} ({topic}, {lookup.library_name}{package})"
+
+
+def _since(started: float) -> str:
+    return f"{time.monotonic() - started:.2f} s"
 
 
 def unanswered(
@@ -283,17 +358,21 @@ def _installed_version(lookup: Lookup, installed: dict[str, Version]) -> str | N
     return str(version) if version else None
 
 
-CONTEXT7_DISABLED = "Context7 is turned off in the settings (fastapiLs.context7.enabled)."
+CONTEXT7_DISABLED = "Context7 is turned off in the settings (`context7.enabled`)"
 
 
 def write_document(answer: Answer, directory: Path, now: datetime | None = None) -> Path:
-    """Write the rendered document; the same lookup always writes the same file."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """Write the rendered document; the same lookup always writes the same file.
+
+    The file is named after the title, which editors show as the tab's title; the folder
+    above it keeps lookups with the same title apart.
+    """
     lookup = answer.lookup
     key = f"{lookup.library_id or lookup.library_name}\n{lookup.query}"
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
     slug = re.sub(r"[^a-z0-9]+", "-", lookup.title.lower()).strip("-")[:60] or "lookup"
-    path = directory / f"{slug}-{digest}.md"
+    path = directory / digest / f"{slug}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render(answer, now), encoding="utf-8")
     return path
 

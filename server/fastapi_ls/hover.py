@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Callable, Sequence
 
 import attrs
 
-from .analysis import ROUTE_METHODS, ModuleAnalysis, call_arguments
-from .context import in_comment_or_string
+from .analysis import ModuleAnalysis, call_arguments
 from .knowledge import Card, KnowledgeBase, Topic
 from .param_docs import ParamDoc
+from .source_text import ends_in_comment_or_string, route_decorator, unclosed_bracket
 from .tier2 import topics_at
 from .workspace_modules import ImportedName
 
@@ -25,14 +26,17 @@ _WORD = re.compile(r"[A-Za-z_]\w*")
 _CHAIN_BEFORE = re.compile(r"(?:[A-Za-z_]\w*\s*\.\s*)+$")
 _CHAIN_REACH = 300
 _KEYWORD_AFTER = re.compile(r"\s*=(?!=)")
-_DECORATOR = re.compile(r"^\s*@\s*([A-Za-z_][\w.]*)\s*\.\s*(\w+)\s*\(")
+_NAME_BEFORE = re.compile(r"([A-Za-z_][\w.]*)\s*$")
 _DEF = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)")
 _PATH_PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")
 #: How far up a call's "(" or a function's decorators are looked for.
 MAX_SCAN_LINES = 40
 
-#: Cards for names a model's class body defines rather than imports.
-_CLASS_BODY_SYMBOLS = {"model_config": "pydantic.BaseModel.model_config"}
+#: Names a model's class body defines rather than imports; their card is the base class's.
+CLASS_BODY_NAMES = frozenset({"model_config"})
+#: The base of models that derive from the project's own models.
+_DEFAULT_MODEL_BASE = "pydantic.BaseModel"
+_CLASS_HEADER = re.compile(r"^class\s+\w+\s*\(([^)]*)\)")
 
 #: Parameter docs lookup: (card signature, parameter) -> parsed docs, or None when not ready.
 ParamLookup = Callable[[str, str], ParamDoc | None]
@@ -69,7 +73,7 @@ def hover(request: HoverRequest) -> Hover | None:
         return None
     text = request.lines[request.line].rstrip("\r\n")
     word = _word_at(text, request.column)
-    if word is None or in_comment_or_string(text[: word.start()]):
+    if word is None or ends_in_comment_or_string(text[: word.start()]):
         return None
     chain = _chain(text, word)
     render = _Renderer(request.markdown)
@@ -130,23 +134,11 @@ def _symbol(request: HoverRequest, chain: str) -> _Resolved | None:
     origin = analysis.bindings.get(head)
     if origin is None:
         return None
-    if origin.startswith(".") or origin.split(".", 1)[0] not in _LIBRARY_ROOTS:
+    # A library the data names (a card's or a topic's package) is never followed into the
+    # workspace; anything else may be the project's own app or router.
+    if origin.startswith(".") or origin.split(".", 1)[0] not in request.knowledge.library_packages:
         return _imported_symbol(request, head, origin + tail)
     return _Resolved(origin + tail)
-
-
-_LIBRARY_ROOTS = frozenset(
-    {
-        "fastapi",
-        "starlette",
-        "pydantic",
-        "pydantic_settings",
-        "typing",
-        "typing_extensions",
-        "contextlib",
-        "sqlmodel",
-    }
-)
 
 
 def _imported_symbol(request: HoverRequest, local: str, origin: str) -> _Resolved | None:
@@ -185,20 +177,42 @@ def _carded(request: HoverRequest, chain: str) -> tuple[_Resolved, Card] | None:
     """The dotted name's symbol and its card; None when either is unknown."""
     resolved = _symbol(request, chain)
     card = _find_card(request.knowledge, resolved.symbol) if resolved else None
-    return (resolved, card) if resolved and card else None
+    if resolved is None or card is None:
+        return None
+    # Cards on standard-library names (Annotated, asynccontextmanager) teach FastAPI idioms:
+    # outside FastAPI modules (a project's db.py, tasks.py) they would be noise.
+    stdlib = resolved.symbol.split(".", 1)[0] in sys.stdlib_module_names
+    if stdlib and not request.analysis.imports_fastapi:
+        return None
+    return resolved, card
 
 
 def _symbol_hover(
     request: HoverRequest, text: str, word: re.Match[str], chain: str, render: _Renderer
 ) -> str | None:
-    if word.group(0) in _CLASS_BODY_SYMBOLS and text[: word.start()].strip() == "":
-        card = request.knowledge.card(_CLASS_BODY_SYMBOLS[word.group(0)])
+    if word.group(0) in CLASS_BODY_NAMES and text[: word.start()].strip() == "":
+        card = _class_body_card(request, word.group(0))
         return render.card(card) if card else None
     found = _carded(request, chain)
     if found is None:
         return None
     resolved, card = found
     return render.card(card, _instance_details(resolved))
+
+
+def _class_body_card(request: HoverRequest, name: str) -> Card | None:
+    """The card of ``name`` on the enclosing class's library base (``BaseSettings``…)."""
+    for line in range(request.line - 1, max(request.line - MAX_SCAN_LINES, -1), -1):
+        header = _CLASS_HEADER.match(request.lines[line])
+        if header is None:
+            continue
+        for base in header.group(1).split(","):
+            origin = request.analysis.qualified(base.split("[", 1)[0].strip())
+            card = _find_card(request.knowledge, f"{origin}.{name}") if origin else None
+            if card is not None:
+                return card
+        break
+    return request.knowledge.card(f"{_DEFAULT_MODEL_BASE}.{name}")
 
 
 def _instance_details(resolved: _Resolved) -> list[str]:
@@ -240,34 +254,21 @@ def _keyword_hover(
 
 def _callee(lines: Sequence[str], line: int, column: int) -> str | None:
     """The dotted name before the unclosed "(" that contains (line, column)."""
-    depth = 0
-    current, end = line, column
-    while current >= 0 and line - current < MAX_SCAN_LINES:
-        text = lines[current].rstrip("\r\n")[:end]
-        for index in range(len(text) - 1, -1, -1):
-            char = text[index]
-            if char in ")]}":
-                depth += 1
-            elif char in "([{":
-                if depth == 0:
-                    if char != "(":
-                        return None
-                    match = re.search(r"([A-Za-z_][\w.]*)\s*$", text[:index])
-                    return match.group(1) if match else None
-                depth -= 1
-        current -= 1
-        end = None
-    return None
+    first = max(0, line - MAX_SCAN_LINES + 1)
+    text = "".join([*lines[first:line], lines[line][:column]])
+    opening = unclosed_bracket(text)
+    if opening is None or text[opening] != "(":
+        return None
+    match = _NAME_BEFORE.search(text, 0, opening)
+    return match.group(1) if match else None
 
 
 def _route_hover(
     request: HoverRequest, text: str, word: re.Match[str], render: _Renderer
 ) -> str | None:
     """A path operation: on its decorator's method, or on its function's name."""
-    decorator = _DECORATOR.match(text)
-    if decorator and decorator.group(2) == word.group(0):
-        if decorator.group(2) not in ROUTE_METHODS:
-            return None
+    decorator = route_decorator(text)
+    if decorator and decorator[1] == word.group(0):
         start = request.line
     else:
         definition = _DEF.match(text)
@@ -276,16 +277,18 @@ def _route_hover(
         start = _route_decorator_above(request.lines, request.line)
         if start is None:
             return None
-        decorator = _DECORATOR.match(request.lines[start])
+        decorator = route_decorator(request.lines[start])
         if decorator is None:
             return None
-    target = decorator.group(1)
-    resolved = _symbol(request, f"{target}.{decorator.group(2)}")
+    target, method = decorator
+    resolved = _symbol(request, f"{target}.{method}")
     if resolved is None:
         return None
     source = "".join(request.lines[start : start + MAX_SCAN_LINES])
-    open_paren = source.index("(", source.index(decorator.group(2)))
-    route = _Route.read(source, open_paren, decorator.group(2))
+    open_paren = source.find("(", source.index(method))
+    if open_paren == -1:
+        return None
+    route = _Route.read(source, open_paren, method)
     prefix = (resolved.keywords or {}).get("prefix")
     card = _find_card(request.knowledge, resolved.symbol)
     return render.route(route, _literal(prefix) if prefix else None, card)
@@ -295,8 +298,7 @@ def _route_decorator_above(lines: Sequence[str], def_line: int) -> int | None:
     current = def_line - 1
     while current >= 0 and def_line - current < MAX_SCAN_LINES:
         text = lines[current]
-        match = _DECORATOR.match(text)
-        if match and match.group(2) in ROUTE_METHODS:
+        if route_decorator(text):
             return current
         stripped = text.strip()
         if not stripped or stripped.startswith(("@", ")", "#")) or stripped.endswith((",", "(")):

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from .source_text import bracket_balance
+
 #: Lines of header read at most; files with longer headers get imports after that.
 MAX_HEADER_LINES = 1000
 
@@ -309,8 +311,8 @@ def _end_of_logical_line(lines: Sequence[str], index: int) -> int:
     depth = 0
     current = index
     while current < len(lines):
-        code = lines[current].split("#", 1)[0].rstrip("\r\n")
-        depth += code.count("(") - code.count(")")
+        code = lines[current].rstrip("\r\n")
+        depth += bracket_balance(code)
         if depth <= 0 and not code.rstrip().endswith("\\"):
             return current
         current += 1

@@ -47,6 +47,23 @@ VARIABLES = frozenset(
         "create_model",
         "response_model",
         "collection",  # the path of the model's collection ("/items"); "" under a prefixed router
+        "update_model",  # the file's update schema ("ItemUpdate"), else the table's name + Update
+        "session",  # the session parameter's annotation: "SessionDep" or Annotated[...]
+        "session_class",  # "Session" or "AsyncSession", as the project's ORM names it
+        "session_module",  # where session_class is imported from
+        "select_module",  # where select() is imported from
+        "query",  # the session method that runs a select(): "exec" (SQLModel) or "scalars"
+        "async",  # "async " when the session is asynchronous, else ""
+        "await",  # "await " when the session is asynchronous, else ""
+    }
+)
+
+#: Conditions a snippet may be limited to (``when``); "no_X" is the opposite of "X".
+CONDITIONS = frozenset(
+    {
+        "app_in_scope",  # the file creates or imports the FastAPI app
+        "update_model",  # the file has (or imports) an update schema for its table
+        "background_tasks",  # the enclosing function has a BackgroundTasks parameter
     }
 )
 
@@ -63,8 +80,13 @@ class Snippet:
     imports: tuple[str, ...] = ()
     min_fastapi: str | None = None
     min_pydantic: str | None = None
+    min_starlette: str | None = None
     #: Names the snippet expects the file to define already (its app, a model…).
     requires: tuple[str, ...] = ()
+    #: conditions on the file (see CONDITIONS), all of which must hold for it to be offered
+    when: tuple[str, ...] = ()
+    #: what the user must install for the body to run ("pyjwt", "pwdlib[argon2]")
+    packages: tuple[str, ...] = ()
     source: str = ""
 
 
@@ -75,24 +97,12 @@ class StatusCode:
     phrase: str
 
 
-#: The seed's Tier 2 categories; every topic belongs to one.
-TOPIC_CATEGORIES = frozenset(
-    {
-        "websockets",
-        "graphql",
-        "observability",
-        "openapi",
-        "sse",
-        "databases",
-        "queues",
-        "caching",
-        "search",
-        "testing",
-        "deployment",
-        "pydantic-v1",
-        "versions",
-    }
-)
+@attrs.frozen
+class Category:
+    """One of the seed's Tier 2 categories; every topic belongs to one."""
+
+    id: str
+    title: str
 
 
 @attrs.frozen
@@ -128,6 +138,19 @@ class Topic:
     library_id: str | None = None
     #: the PyPI distribution whose installed version the docs are pinned to
     package: str | None = None
+    #: what a name must be to belong to the topic: qualified names ("httpx.ASGITransport") or
+    #: module prefixes ("sqlalchemy.ext.asyncio"), matched after resolving the file's imports
+    origins: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Packages:
+    """Top-level import packages the server knows by role."""
+
+    #: importing one of them makes a module FastAPI code
+    fastapi: tuple[str, ...] = ()
+    #: other libraries whose classes are never the user's own models
+    libraries: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -169,12 +192,110 @@ class Card:
 
 
 @attrs.frozen
+class ModelRole:
+    """Model names ending in one of ``suffixes`` play ``role`` (a hint, never proof)."""
+
+    role: str
+    suffixes: tuple[str, ...]
+
+
+@attrs.frozen
+class DependencyRole:
+    role: str
+    names: tuple[str, ...]
+    #: a dependency whose name contains one of these plays the role too
+    words: tuple[str, ...] = ()
+    #: names of the ``Annotated[..., Depends(...)]`` alias projects give it
+    aliases: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Orm:
+    """How the CRUD snippets use a session of one database library."""
+
+    id: str
+    #: modules whose import shows that the file uses this library
+    detect: tuple[str, ...]
+    session_class: str
+    session_module: str
+    select_module: str
+    #: the session method running a select() and giving model instances
+    query: str
+    asynchronous: bool
+    default: bool = False
+
+
+@attrs.frozen
+class Plural:
+    singular: str
+    plural: str
+
+
+@attrs.frozen
+class Conventions:
+    model_roles: tuple[ModelRole, ...] = ()
+    dependency_roles: tuple[DependencyRole, ...] = ()
+    orms: tuple[Orm, ...] = ()
+    plurals: tuple[Plural, ...] = ()
+
+    @functools.cached_property
+    def irregular_plurals(self) -> dict[str, str]:
+        return {p.singular: p.plural for p in self.plurals}
+
+    def suffixes(self, role: str) -> tuple[str, ...]:
+        return next((r.suffixes for r in self.model_roles if r.role == role), ())
+
+    @functools.cached_property
+    def all_suffixes(self) -> tuple[str, ...]:
+        return tuple(s for r in self.model_roles for s in r.suffixes)
+
+    def role_of(self, model: str) -> str | None:
+        """The role a model's name hints at, the longest matching suffix winning."""
+        best = max(
+            ((len(s), r.role) for r in self.model_roles for s in r.suffixes if model.endswith(s)),
+            default=None,
+        )
+        return best[1] if best else None
+
+    def stem(self, model: str) -> str:
+        """The model's name without its role suffix: "HeroPublic" -> "Hero"."""
+        for suffix in sorted(self.all_suffixes, key=len, reverse=True):
+            if model.endswith(suffix) and len(model) > len(suffix):
+                return model[: -len(suffix)]
+        return model
+
+    def dependency(self, role: str) -> DependencyRole | None:
+        return next((r for r in self.dependency_roles if r.role == role), None)
+
+    @property
+    def default_orm(self) -> Orm | None:
+        return next((o for o in self.orms if o.default), self.orms[-1] if self.orms else None)
+
+
+@attrs.frozen
 class KnowledgeBase:
     snippets: tuple[Snippet, ...]
     status_codes: tuple[StatusCode, ...]
     topics: tuple[Topic, ...] = ()
     version_gates: tuple[VersionGate, ...] = ()
     cards: tuple[Card, ...] = ()
+    packages: Packages = Packages()
+    categories: tuple[Category, ...] = ()
+
+    @functools.cached_property
+    def fastapi_packages(self) -> frozenset[str]:
+        return frozenset(self.packages.fastapi)
+
+    @functools.cached_property
+    def library_packages(self) -> frozenset[str]:
+        """Every top-level package the data names: the FastAPI family, the other libraries,
+        and the packages of the cards' symbols and of the topics' origins."""
+        named = [*self.packages.fastapi, *self.packages.libraries]
+        named += [symbol for card in self.cards for symbol in card.symbols]
+        named += [origin for topic in self.topics for origin in topic.origins]
+        return frozenset(name.split(".", 1)[0] for name in named)
+
+    conventions: Conventions = Conventions()
 
     def card(self, symbol: str) -> Card | None:
         return self._cards_by_symbol.get(symbol)
@@ -212,7 +333,25 @@ class KnowledgeError(ValueError):
 _converter = cattrs.Converter(forbid_extra_keys=True)
 
 #: The arrays of tables a data file may hold.
-_TABLES = frozenset({"snippet", "status", "topic", "version_gate", "card"})
+#: The single tables a data file may hold.
+_SINGLE_TABLES = frozenset({"packages"})
+_DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+_TABLES = frozenset(
+    {
+        "snippet",
+        "status",
+        "topic",
+        "version_gate",
+        "card",
+        "category",
+        "model_role",
+        "dependency_role",
+        "orm",
+        "plural",
+    }
+)
+#: Tables of ``migrations.toml``, read and checked by ``fastapi_ls.migrations``.
+_MIGRATION_TABLES = frozenset({"rule", "rename"})
 
 
 def data_dir() -> Path:
@@ -231,12 +370,18 @@ def load(directory: Path | None = None) -> KnowledgeBase:
     topics: list[Topic] = []
     gates: list[VersionGate] = []
     cards: list[Card] = []
+    categories: list[Category] = []
+    packages: Packages | None = None
+    model_roles: list[ModelRole] = []
+    dependency_roles: list[DependencyRole] = []
+    orms: list[Orm] = []
+    plurals: list[Plural] = []
     for path in sorted(directory.glob("*.toml")):
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as error:
             raise KnowledgeError(f"{path.name}: {error}") from error
-        unknown = set(data) - _TABLES
+        unknown = set(data) - _TABLES - _SINGLE_TABLES - _MIGRATION_TABLES
         if unknown:
             raise KnowledgeError(f"{path.name}: unknown tables {sorted(unknown)}")
         for name in _TABLES & set(data):
@@ -252,17 +397,41 @@ def load(directory: Path | None = None) -> KnowledgeBase:
             gates.append(_structure(path.name, raw, VersionGate))
         for raw in data.get("card", []):
             cards.append(_card(path.name, raw))
+        categories += [_structure(path.name, raw, Category) for raw in data.get("category", [])]
+        if "packages" in data:
+            if packages is not None or not isinstance(data["packages"], dict):
+                raise KnowledgeError(f"{path.name}: write one [packages] table in one file")
+            packages = _packages(path.name, data["packages"])
+        model_roles += [_structure(path.name, raw, ModelRole) for raw in data.get("model_role", [])]
+        dependency_roles += [
+            _structure(path.name, raw, DependencyRole) for raw in data.get("dependency_role", [])
+        ]
+        orms += [_structure(path.name, raw, Orm) for raw in data.get("orm", [])]
+        plurals += [_structure(path.name, raw, Plural) for raw in data.get("plural", [])]
     _check_unique(snippets)
     _check_unique_status(status_codes)
     _check_unique_symbols(cards)
     _check_gates(gates, topics)
+    _check_categories(topics, categories)
     return KnowledgeBase(
         snippets=tuple(snippets),
         status_codes=tuple(status_codes),
         topics=tuple(topics),
         version_gates=tuple(gates),
         cards=tuple(cards),
+        packages=packages or Packages(),
+        categories=tuple(categories),
+        conventions=Conventions(
+            tuple(model_roles), tuple(dependency_roles), tuple(orms), tuple(plurals)
+        ),
     )
+
+
+def _check_categories(topics: list[Topic], categories: list[Category]) -> None:
+    known = {category.id for category in categories}
+    for topic in topics:
+        if topic.category not in known:
+            raise KnowledgeError(f"topic {topic.id!r}: unknown category {topic.category!r}")
 
 
 def _structure(filename: str, raw: dict, cls: type):
@@ -292,7 +461,10 @@ def _snippet(filename: str, raw: dict) -> Snippet:
     unknown_requires = set(snippet.requires) - VARIABLES
     if unknown_requires:
         raise KnowledgeError(f"{where}: unknown names in requires {sorted(unknown_requires)}")
-    for minimum in (snippet.min_fastapi, snippet.min_pydantic):
+    unknown_conditions = {c.removeprefix("no_") for c in snippet.when} - CONDITIONS
+    if unknown_conditions:
+        raise KnowledgeError(f"{where}: unknown conditions in when {sorted(unknown_conditions)}")
+    for minimum in (snippet.min_fastapi, snippet.min_pydantic, snippet.min_starlette):
         if minimum is not None:
             try:
                 Version(minimum)
@@ -302,6 +474,9 @@ def _snippet(filename: str, raw: dict) -> Snippet:
         snippet_syntax.check(snippet.body)
     except snippet_syntax.SnippetSyntaxError as error:
         raise KnowledgeError(f"{where}: {error}") from error
+    unknown_in_imports = snippet_syntax.variables_in(" ".join(snippet.imports)) - VARIABLES
+    if unknown_in_imports:
+        raise KnowledgeError(f"{where}: unknown variables in imports {sorted(unknown_in_imports)}")
     for statement in snippet.imports:
         if not statement.startswith(("from ", "import ")):
             raise KnowledgeError(f"{where}: not an import statement: {statement!r}")
@@ -311,11 +486,20 @@ def _snippet(filename: str, raw: dict) -> Snippet:
 def _topic(filename: str, raw: dict) -> Topic:
     topic: Topic = _structure(filename, raw, Topic)
     where = f"{filename}: topic {topic.id!r}"
-    if topic.category not in TOPIC_CATEGORIES:
-        raise KnowledgeError(f"{where}: unknown category {topic.category!r}")
     for trigger in topic.triggers:
         _compile(where, trigger.pattern)
+    for origin in topic.origins:
+        if not _DOTTED_NAME.fullmatch(origin):
+            raise KnowledgeError(f"{where}: origin {origin!r} is not a dotted name")
     return topic
+
+
+def _packages(filename: str, raw: dict) -> Packages:
+    packages: Packages = _structure(filename, raw, Packages)
+    for name in (*packages.fastapi, *packages.libraries):
+        if not _DOTTED_NAME.fullmatch(name) or "." in name:
+            raise KnowledgeError(f"{filename}: packages: {name!r} is not a top-level package")
+    return packages
 
 
 def _card(filename: str, raw: dict) -> Card:

@@ -1,10 +1,11 @@
-"""Text documents that apply an edit to the lines it touches, not to the whole text.
+"""The open documents, kept as lines: an edit changes only the lines it touches.
 
-pygls rebuilds a document's whole text on every incremental change (a Python loop over all of
-its lines, then a split of the result); on a 5,000-line module that is most of what a
-keystroke costs.  Here the lines are what is kept up to date, and the text is joined only
-when something asks for it (the analysis after a pause in typing), without keeping a second
-copy of every open file.
+pygls keeps each open document as one string and rebuilds it on every incremental change (a
+Python loop over all of its lines, then a split of the result); on a 5,000-line module that is
+most of what a keystroke costs.  The server keeps its own documents instead (the protocol
+routes ``didOpen``/``didChange``/``didClose`` here, see :mod:`fastapi_ls.protocol`): the lines
+are what is kept up to date, and the text is joined only when something asks for it (the
+analysis after a pause in typing).
 
 A request may name a document the client never opened, or closed a moment ago (every editor
 can produce that race): such a document is read from disk through :mod:`files` (regular files
@@ -23,7 +24,8 @@ import logging
 from urllib.parse import unquote
 
 from lsprotocol import types
-from pygls.workspace import TextDocument, Workspace
+from pygls.uris import to_fs_path
+from pygls.workspace.position_codec import PositionCodec
 
 from .files import read_source
 from .positions import apply_change, document_lines
@@ -34,17 +36,33 @@ log = logging.getLogger(__name__)
 MAX_FOLLOWED_CHARS = 5_000_000
 
 
-class LineDocument(TextDocument):
-    """Once its lines exist they are the only copy: the text is joined from them on demand."""
+class LineDocument:
+    """One document's lines; once they exist they are the only copy of its text."""
 
-    _lines: list[str] | None = None
-    _size: int | None = None
-    #: False for a document the client has not opened (its text comes from disk).
-    is_open = True
-    #: False when the text should have come from disk but could not be read.
-    readable = True
-    #: True when the text is too large to be followed (see MAX_FOLLOWED_CHARS).
-    oversized = False
+    def __init__(
+        self,
+        uri: str,
+        codec: PositionCodec,
+        source: str | None = None,
+        version: int | None = None,
+        *,
+        is_open: bool = True,
+    ) -> None:
+        self.uri = uri
+        self.path = to_fs_path(uri) or ""
+        self.position_codec = codec
+        self.version = version
+        #: False for a document the client has not opened (its text comes from disk).
+        self.is_open = is_open
+        #: False when the text should have come from disk but could not be read.
+        self.readable = True
+        #: True when the text is too large to be followed (see MAX_FOLLOWED_CHARS).
+        self.oversized = False
+        self._source: str | None = None
+        self._lines: list[str] | None = None
+        self._size: int | None = None
+        if source is not None:
+            self._set_source(source)
 
     @property
     def source(self) -> str:
@@ -71,22 +89,12 @@ class LineDocument(TextDocument):
             self._size = len(self.source)
         return self._size
 
-    def _read_from_disk(self) -> str:
-        text = read_source(self.path) if self.path else None
-        if text is None:
-            log.debug("%s is neither open nor readable; taking it as empty", self.uri)
-            self.readable = False
-        return text or ""
-
-    def _apply_incremental_change(self, change: types.TextDocumentContentChangePartial) -> None:
-        if self.oversized:
-            return
-        size = self.size
-        self._size = size + apply_change(self.lines, change, self.position_codec)
-
-    def _apply_full_change(self, change: types.TextDocumentContentChangeEvent) -> None:
-        self._lines = None
-        self._set_source(change.text)
+    def apply(self, change: types.TextDocumentContentChangeEvent) -> None:
+        if not isinstance(change, types.TextDocumentContentChangePartial):
+            self._lines = None
+            self._set_source(change.text)
+        elif not self.oversized:
+            self._size = self.size + apply_change(self.lines, change, self.position_codec)
 
     def _set_source(self, text: str) -> None:
         self.oversized = len(text) > MAX_FOLLOWED_CHARS
@@ -96,41 +104,44 @@ class LineDocument(TextDocument):
         self._source = text
         self._size = len(text)
 
+    def _read_from_disk(self) -> str:
+        text = read_source(self.path) if self.path else None
+        if text is None:
+            log.debug("%s is neither open nor readable; taking it as empty", self.uri)
+            self.readable = False
+        return text or ""
 
-class LineWorkspace(Workspace):
-    """A pygls workspace whose open documents are :class:`LineDocument`."""
 
-    def get_text_document(self, doc_uri: str) -> TextDocument:
-        document = self._text_documents.get(unquote(doc_uri))
-        if document is None:
-            document = self._create_text_document(doc_uri)
-            document.is_open = False
-        return document
+class OpenDocuments:
+    """The documents the client has opened, by URI."""
 
-    def update_text_document(
-        self,
-        text_doc: types.VersionedTextDocumentIdentifier,
-        change: types.TextDocumentContentChangeEvent,
-    ) -> None:
-        if unquote(text_doc.uri) not in self._text_documents:
-            log.debug("ignoring a change of %s, which is not open", text_doc.uri)
-            return
-        super().update_text_document(text_doc, change)
+    def __init__(self) -> None:
+        self._documents: dict[str, LineDocument] = {}
+        self.codec = PositionCodec()
 
-    def _create_text_document(
-        self,
-        doc_uri: str,
-        source: str | None = None,
-        version: int | None = None,
-        language_id: str | None = None,
-    ) -> TextDocument:
-        document = LineDocument(
-            doc_uri,
-            version=version,
-            language_id=language_id,
-            sync_kind=self._sync_kind,
-            position_codec=self.position_codec,
+    def open(self, item: types.TextDocumentItem) -> None:
+        self._documents[unquote(item.uri)] = LineDocument(
+            item.uri, self.codec, item.text, item.version
         )
-        if source is not None:
-            document._set_source(source)
+
+    def change(self, params: types.DidChangeTextDocumentParams) -> None:
+        document = self._documents.get(unquote(params.text_document.uri))
+        if document is None:
+            log.debug("ignoring a change of %s, which is not open", params.text_document.uri)
+            return
+        for change in params.content_changes:
+            document.apply(change)
+        document.version = params.text_document.version
+
+    def close(self, uri: str) -> None:
+        self._documents.pop(unquote(uri), None)
+
+    def uris(self) -> list[str]:
+        return [document.uri for document in self._documents.values()]
+
+    def get(self, uri: str) -> LineDocument:
+        """The open document, or one read from disk for this request alone."""
+        document = self._documents.get(unquote(uri))
+        if document is None:
+            document = LineDocument(uri, self.codec, is_open=False)
         return document

@@ -33,9 +33,10 @@ from typing import Any, BinaryIO, NoReturn
 from cattrs.errors import BaseValidationError
 from lsprotocol import types
 from pygls.io_ import StdoutWriter
-from pygls.protocol import LanguageServerProtocol
+from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from .framing import FrameReader
+from .line_document import OpenDocuments
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +52,16 @@ SERVER_NOT_INITIALIZED = -32002
 
 
 class FastApiProtocol(LanguageServerProtocol):
-    """pygls's protocol, answering every request and keeping internal errors in the log."""
+    """pygls's protocol, answering every request and keeping internal errors in the log.
+
+    The open documents are :class:`~fastapi_ls.line_document.OpenDocuments` (kept as lines)
+    rather than pygls's workspace documents: the text-synchronisation notifications update them
+    and then reach the server's handlers, as pygls's own do.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.open_documents = OpenDocuments()
         self._initialize_seen = False
         #: Set by ``exit``: the process's exit code.
         self.exit_code: int | None = None
@@ -149,6 +156,27 @@ class FastApiProtocol(LanguageServerProtocol):
         except Exception as error:
             log.debug("cannot structure %s: %s", data.get("method"), _reasons(error))
             return None
+
+    # Text synchronisation ------------------------------------------------------------------
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams):
+        self.open_documents.codec = self.workspace.position_codec
+        self.open_documents.open(params.text_document)
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
+        self.open_documents.change(params)
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams):
+        self.open_documents.close(params.text_document.uri)
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         # pygls logs a traceback at ERROR for every malformed message before raising; the

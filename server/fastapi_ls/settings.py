@@ -48,12 +48,28 @@ class Context7Settings:
 
 
 @attrs.define
+class DiagnosticsSettings:
+    #: Publish fastapi-ls's diagnostics (migrations, routes) at all.
+    enabled: bool = True
+    #: Rule codes (``FAPI101``, ``duplicate-route``) or names never reported.
+    disabled: list[str] = attrs.field(factory=list)
+
+
+@attrs.define
+class RoutesSettings:
+    #: "3 tests" above each endpoint, and the route above each test-client call.
+    code_lens: bool = True
+
+
+@attrs.define
 class Settings:
     #: The Python interpreter of the user's project; jedi reads its packages.
     interpreter: str | None = None
     snippets: SnippetSettings = attrs.field(factory=SnippetSettings)
     hover: HoverSettings = attrs.field(factory=HoverSettings)
     context7: Context7Settings = attrs.field(factory=Context7Settings)
+    diagnostics: DiagnosticsSettings = attrs.field(factory=DiagnosticsSettings)
+    routes: RoutesSettings = attrs.field(factory=RoutesSettings)
 
 
 def _camel(name: str) -> str:

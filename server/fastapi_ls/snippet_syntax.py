@@ -40,7 +40,9 @@ def fill_variables(body: str, values: dict[str, str]) -> str:
 
 #: A module-level function named by a placeholder, after an optional fixed start:
 #: ``async def ${2:read_item}(``, ``def test_${2:read_main}(``.
-_DEFINED_FUNCTION = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w*)\$\{(\d+):(\w+)\}\(", re.MULTILINE)
+_DEFINED_FUNCTION = re.compile(
+    r"^(?:async[ \t]+|\{\{async\}\})?def[ \t]+(\w*)\$\{(\d+):(\w+)\}\(", re.MULTILINE
+)
 
 
 @functools.lru_cache(maxsize=512)

@@ -271,6 +271,11 @@ async def test_resolve_previews_the_expanded_code_and_its_imports(client, worksp
     assert '("name")\n@classmethod\ndef ' in documentation, "shown as at column 0"
     assert "from pydantic import field_validator\n" in documentation.split("Adds imports")[1]
     assert "docs.pydantic.dev" in documentation or "fastapi.tiangolo.com" in documentation
+    description = knowledge.load().snippet("model-field-validator").description
+    shown = f"{resolved.detail}\n{documentation}"
+    assert shown.count(description) == 1, "the description once, in the documentation"
+    description_at = shown.index(description)
+    assert description_at < shown.index("@field_validator(") < shown.index("Adds imports")
 
 
 async def test_emoji_before_the_cursor(client, workspace):

@@ -317,7 +317,7 @@ def test_code_actions_on_a_plain_symbol_offer_nothing(session):
 def test_the_action_writes_and_opens_the_document(session):
     """Under the cacheDir given in initializationOptions; shown, or named in a message."""
     seen = session["seen"]
-    documents = list((session["cache"] / "documents").glob("*.md"))
+    documents = list((session["cache"] / "documents").glob("*/*.md"))
     assert len(documents) == 1, documents
     (document,) = documents
     assert "## What fastapi-ls knows" in document.read_text(encoding="utf-8")

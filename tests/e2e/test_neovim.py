@@ -338,7 +338,7 @@ def test_context7_code_action_titles(run):
 def test_the_action_opens_the_document_in_neovim(run):
     documents = Path(run["cache"]) / "documents"
     opened = [Path(name) for name in run["buffers"] if name.endswith(".md")]
-    assert [path.parent for path in opened] == [documents], run["buffers"]
+    assert [path.parent.parent for path in opened] == [documents], run["buffers"]
     document = run["document"]
     assert Path(document["name"]) == opened[0]
     assert document["filetype"] == "markdown"

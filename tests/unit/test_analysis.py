@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi_ls.analysis import DEFAULT_VARIABLES, analyse, snippet_variables
+from fastapi_ls.analysis import analyse
 
 ROUTER_MODULE = '''\
 """Items."""
@@ -60,26 +60,6 @@ def test_names_of_a_router_module():
     assert analysis.origin("get_session") == "..database.get_session"
 
 
-def test_variables_from_a_router_module():
-    values = snippet_variables(analyse(ROUTER_MODULE))
-    assert values["target"] == "router"
-    assert values["db_dep"] == "get_session"
-    assert values["user_dep"] == "get_current_user"
-    assert values["create_model"] == "ItemCreate"
-    assert values["response_model"] == "ItemPublic"
-
-
-def test_variables_of_an_app_module_with_an_imported_router():
-    source = "from fastapi import FastAPI\nfrom .routers.items import router\n\napi = FastAPI()\n"
-    values = snippet_variables(analyse(source))
-    assert values["app"] == "api"
-    assert values["target"] == "api"
-
-
-def test_defaults_without_names():
-    assert snippet_variables(analyse("from fastapi import FastAPI\n")) == DEFAULT_VARIABLES
-
-
 def test_models_through_aliases_and_sqlmodel():
     source = (
         "import pydantic\nfrom sqlmodel import SQLModel\n"
@@ -87,7 +67,37 @@ def test_models_through_aliases_and_sqlmodel():
         "class B(SQLModel, table=True):\n    id: int\n"
         "class C(A, Generic[T]):\n    pass\n"
     )
-    assert analyse(source).models == ("A", "B", "C")
+    analysis = analyse(source)
+    assert analysis.models == ("A", "B", "C")
+    assert analysis.tables == ("B",)
+
+
+def test_sqlalchemy_tables_and_dependency_aliases():
+    source = (
+        "from typing import Annotated\n"
+        "from fastapi import Depends\n"
+        "from sqlalchemy.orm import DeclarativeBase, Mapped, declarative_base\n"
+        "from sqlalchemy.ext.asyncio import AsyncSession\n"
+        "from .database import Base as ProjectBase\n"
+        "from ..db import Base\n"
+        "class Model(DeclarativeBase):\n    pass\n"
+        "Legacy = declarative_base()\n"
+        "class Item(Model):\n    __tablename__ = 'items'\n"
+        "class Old(Legacy):\n    __tablename__ = 'old'\n"
+        "class Imported(Base):\n    __tablename__ = 'imported'\n"
+        "class NotATable:\n    pass\n"
+        "SessionDep = Annotated[AsyncSession, Depends(get_session)]\n"
+        "Settings = Annotated[Config, Depends(get_settings)]\n"
+    )
+    analysis = analyse(source)
+    assert analysis.tables == ("Item", "Old", "Imported")
+    assert analysis.models == ()
+    assert analysis.dependency_aliases == {
+        "SessionDep": ("AsyncSession", "get_session"),
+        "Settings": ("Config", "get_settings"),
+    }
+    assert analysis.imports_module("sqlalchemy.ext.asyncio")
+    assert not analysis.imports_module("sqlalchemy.ext.asyncio.engine")
 
 
 def test_not_fastapi():

@@ -50,6 +50,8 @@ def context_at(text: str, *, test_file: bool = False):
         (HEADER + "@app.g|", "decorator", "@app.g"),
         (HEADER + '@app.get("/")\nasync def f(|', "signature", ""),
         (HEADER + '@app.get("/")\nasync def f(a: int, q|', "signature", "q"),
+        (HEADER + '@api.v1.get("/")\nasync def f(|', "signature", ""),
+        (HEADER + '@app.get("/(", tags=[")"])\nasync def f(|', "signature", ""),
         (HEADER + '@app.get("/")\nasync def f(\n    a: int,\n    |\n):', "signature", ""),
         (
             HEADER + '@app.get(\n    "/",\n    tags=["x"],\n)\nasync def f(\n    |\n):',
@@ -86,6 +88,7 @@ def test_test_module():
         HEADER + 'x = "ge|',
         HEADER + "class Plain2(Plain):\n    fi|",
         HEADER + "def helper(a, b|",
+        HEADER + '@app.middleware("http")\nasync def f(|',
         HEADER + '@app.get("/")\nasync def f(a: Annotated[int, Qu|',
         HEADER + "x = foo(|",
         HEADER + "x = 1 + y|",

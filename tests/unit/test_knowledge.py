@@ -148,6 +148,10 @@ def test_topics_and_version_gates(tmp_path):
         "topics.toml",
         textwrap.dedent(
             """\
+            [[category]]
+            id = "sse"
+            title = "Server-Sent Events"
+
             [[topic]]
             id = "sse"
             title = "Server-Sent Events"
@@ -187,6 +191,7 @@ def test_rejects_invalid_topic(tmp_path, text, message):
     )
     if not text.startswith("category"):
         base += 'category = "sse"\n'
+    write(tmp_path, "categories.toml", '[[category]]\nid = "sse"\ntitle = "SSE"\n')
     write(tmp_path, "topics.toml", base + text + "\n")
     with pytest.raises(knowledge.KnowledgeError, match=message):
         load(tmp_path)
@@ -336,3 +341,43 @@ def test_rename_taken_keeps_the_fixed_start_of_a_name():
     body = "def test_${2:read_main}() -> None:\n    pass\n"
     renamed = rename_taken(body, frozenset({"test_read_main"}))
     assert renamed.startswith("def test_${2:read_main_2}()")
+
+
+def test_packages_and_origins_make_the_known_libraries(tmp_path):
+    write(tmp_path, "packages.toml", '[packages]\nfastapi = ["fastapi"]\nlibraries = ["jwt"]\n')
+    write(tmp_path, "categories.toml", '[[category]]\nid = "queues"\ntitle = "Queues"\n')
+    write(
+        tmp_path,
+        "topics.toml",
+        '[[topic]]\nid = "q"\ntitle = "Q"\ncategory = "queues"\nlibrary_name = "Celery"\n'
+        'query = "tasks"\ncurated = "c"\ndocs = "https://docs.celeryq.dev/"\n'
+        'origins = ["celery.app", "httpx.ASGITransport"]\n',
+    )
+    kb = load(tmp_path)
+    assert kb.fastapi_packages == {"fastapi"}
+    assert kb.library_packages == {"fastapi", "jwt", "celery", "httpx"}
+    assert kb.topics[0].origins == ("celery.app", "httpx.ASGITransport")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[packages]\nfastapi = ["fastapi.routing"]\n', "not a top-level package"),
+        ('[packages]\nlibraries = ["a b"]\n', "not a top-level package"),
+    ],
+)
+def test_rejects_invalid_packages(tmp_path, text, message):
+    write(tmp_path, "packages.toml", text)
+    with pytest.raises(knowledge.KnowledgeError, match=message):
+        load(tmp_path)
+
+
+def test_rejects_an_origin_that_is_not_a_dotted_name(tmp_path):
+    write(
+        tmp_path,
+        "topics.toml",
+        '[[topic]]\nid = "q"\ntitle = "Q"\ncategory = "queues"\nlibrary_name = "Celery"\n'
+        'query = "tasks"\ncurated = "c"\ndocs = "https://x.org/"\norigins = ["celery app"]\n',
+    )
+    with pytest.raises(knowledge.KnowledgeError, match="not a dotted name"):
+        load(tmp_path)

@@ -84,7 +84,7 @@ def test_line_document_agrees_with_the_text(encoding):
     codec = PositionCodec(encoding)
     generator = random.Random(f"document-{encoding}")
     text = "from fastapi import FastAPI\napp = FastAPI()\n# é 😀\n"
-    document = LineDocument("file:///tmp/m.py", text, version=1, position_codec=codec)
+    document = LineDocument("file:///tmp/m.py", codec, text, version=1)
     for _ in range(500):
         lines = document.lines
         start_line = generator.randrange(len(lines))
@@ -97,7 +97,7 @@ def test_line_document_agrees_with_the_text(encoding):
         start = offset_of(text, start_line, start_column)
         end = offset_of(text, end_line, end_column)
         text = text[:start] + inserted + text[end:]
-        document.apply_change(
+        document.apply(
             types.TextDocumentContentChangePartial(
                 range=types.Range(
                     start=to_client(lines, codec, start_line, start_column),
@@ -110,7 +110,7 @@ def test_line_document_agrees_with_the_text(encoding):
             assert document.source == text
     assert document.source == text
     assert document.lines == document_lines(text)
-    document.apply_change(types.TextDocumentContentChangeWholeDocument(text="x = 1\n"))
+    document.apply(types.TextDocumentContentChangeWholeDocument(text="x = 1\n"))
     assert document.lines == ["x = 1\n", ""] and document.source == "x = 1\n"
 
 

@@ -1,11 +1,13 @@
 """Every Tier 1 snippet, expanded with its default values, is real working code.
 
-For each snippet of the knowledge base the test fills the ``{{name}}`` variables with
-``analysis.DEFAULT_VARIABLES``, turns the body into plain text (every placeholder keeps its
-default), and builds a module around it:
+For each snippet of the knowledge base the test fills the ``{{name}}`` variables with the values
+the server gives a file that defines nothing (``prefill.defaults``), turns the body into plain
+text (every placeholder keeps its default), and builds a module around it:
 
-* a *prelude* defining what the snippet ``requires`` (``app``, ``router``, the ``Item`` models,
-  a ``get_db`` session dependency, a ``get_current_user`` dependency);
+* a *prelude* defining what the snippet ``requires`` (``app``, ``router``, the ``Item`` models
+  (a SQLModel table when the snippet also needs the database), a ``get_session`` dependency
+  yielding a real SQLModel ``Session`` on an in-memory SQLite database, a ``get_current_user``
+  dependency);
 * the snippet's declared imports, merged as the server merges them;
 * the body, wrapped when it is a fragment (a model body, a parameter, a function body).
 
@@ -19,7 +21,6 @@ import ast
 import datetime as dt
 import importlib
 import re
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -36,9 +37,9 @@ from fastapi import APIRouter, Depends, FastAPI, status
 from fastapi.routing import APIRoute, APIWebSocketRoute
 from packaging.version import Version
 from pydantic import ValidationError
+from sqlmodel import Session, select
 
-from fastapi_ls import knowledge, snippet_syntax
-from fastapi_ls.analysis import DEFAULT_VARIABLES
+from fastapi_ls import knowledge, prefill, snippet_syntax
 
 with warnings.catch_warnings():
     # Starlette 1.x warns when its TestClient runs on httpx rather than httpx2; the snippets
@@ -49,6 +50,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 KB = knowledge.load()
+DEFAULT_VARIABLES = prefill.defaults(KB.conventions)
 SNIPPETS = {snippet.id: snippet for snippet in KB.snippets}
 IDS = sorted(SNIPPETS)
 #: Test-module snippets run under pytest; every other snippet is imported and exercised.
@@ -66,10 +68,15 @@ VARIABLE_REQUIRES = {
     "user_dep": "user_dep",
     "model": "model",
     "create_model": "model",
+    "update_model": "model",
     "response_model": "model",
+    "session": "db_dep",
 }
-#: Variables the server derives from the others; they require nothing of the file.
-DERIVED_VARIABLES = frozenset({"collection"})
+#: Variables the server derives from the others or from the file's imports; they require
+#: nothing of the file.
+DERIVED_VARIABLES = frozenset(
+    {"collection", "session_class", "session_module", "select_module", "query", "async", "await"}
+)
 
 # --------------------------------------------------------------------------------------------
 # Preludes: what a user's file has when a snippet "requires" it.
@@ -99,62 +106,29 @@ class Item(ItemCreate):
     id: int | None = None
 """,
     ),
-    # The part of a SQLAlchemy / SQLModel Session the snippets use, over one dict per module.
+    # A real database: SQLite in memory, one connection shared by every session (StaticPool).
     "db_dep": (
-        ["from collections.abc import Iterator"],
+        [
+            "from collections.abc import Iterator",
+            "from sqlalchemy.pool import StaticPool",
+            "from sqlmodel import Session, SQLModel, create_engine",
+        ],
         """
-ROWS: dict = {}
+engine = create_engine(
+    "sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool
+)
 SESSIONS: list = []
 
 
-class FakeQuery:
-    def __init__(self, rows: list) -> None:
-        self.rows = rows
-
-    def offset(self, count: int) -> "FakeQuery":
-        return FakeQuery(self.rows[count:])
-
-    def limit(self, count: int) -> "FakeQuery":
-        return FakeQuery(self.rows[:count])
-
-    def all(self) -> list:
-        return list(self.rows)
+def create_tables() -> None:
+    tables = [c.__table__ for c in list(globals().values()) if hasattr(c, "__table__")]
+    SQLModel.metadata.create_all(engine, tables=tables)
 
 
-class FakeSession:
-    closed = False
-
-    def get(self, model: type, ident: int):
-        return ROWS.get((model, ident))
-
-    def add(self, obj) -> None:
-        if obj.id is None:
-            obj.id = 1 + max((ident for _, ident in ROWS), default=0)
-        ROWS[(type(obj), obj.id)] = obj
-
-    def delete(self, obj) -> None:
-        del ROWS[(type(obj), obj.id)]
-
-    def commit(self) -> None:
-        pass
-
-    def refresh(self, obj) -> None:
-        pass
-
-    def query(self, model: type) -> FakeQuery:
-        return FakeQuery([ROWS[key] for key in sorted(ROWS, key=lambda k: k[1]) if key[0] is model])
-
-    def close(self) -> None:
-        self.closed = True
-
-
-def get_db() -> Iterator[FakeSession]:
-    db = FakeSession()
-    SESSIONS.append(db)
-    try:
-        yield db
-    finally:
-        db.close()
+def get_session() -> Iterator[Session]:
+    with Session(engine) as session:
+        SESSIONS.append(session)
+        yield session
 """,
     ),
     "user_dep": (
@@ -176,6 +150,29 @@ def get_current_user(authorization: Annotated[str | None, Header()] = None) -> U
 """,
     ),
 }
+#: With a database the models are SQLModel classes and Item is a table, as in FastAPI's SQL
+#: tutorial; each module names its table after itself, for the tables share one MetaData.
+TABLE_PRELUDE = (
+    ["from sqlmodel import Field, SQLModel"],
+    """
+class ItemCreate(SQLModel):
+    name: str
+    price: float = Field(default=0, ge=0)
+
+
+class Item(ItemCreate, table=True):
+    __tablename__ = __name__.replace(".", "_")
+    id: int | None = Field(default=None, primary_key=True)
+""",
+)
+UPDATE_PRELUDE = (
+    [],
+    """
+class ItemUpdate(SQLModel):
+    name: str | None = None
+    price: float | None = Field(default=None, ge=0)
+""",
+)
 PRELUDE_ORDER = ("app", "router", "model", "db_dep", "user_dep")
 ALICE = {"Authorization": "Bearer alice-token"}
 
@@ -248,7 +245,7 @@ async def read_main() -> dict[str, str]:
 
 
 @app.get("/items/{item_id}")
-def read_item(item_id: int, db: Annotated[Any, Depends(get_db)]) -> dict:
+def read_item(item_id: int, db: Annotated[Any, Depends(get_session)]) -> dict:
     if BROKEN or item_id not in ITEMS:
         raise HTTPException(status_code=404, detail="Item not found")
     return {"item_id": item_id, "db": type(db).__name__}
@@ -361,14 +358,25 @@ def build_source(snippet: knowledge.Snippet, *, broken: bool = False) -> str:
 
     imports: list[str] = []
     parts: list[str] = []
+    preludes = dict(PRELUDES)
+    if {"model", "db_dep"} <= needs:
+        preludes["model"] = TABLE_PRELUDE
+    if "update_model" in snippet.when:
+        needs.add("update_model")
+        preludes["model"] = (
+            TABLE_PRELUDE[0],
+            TABLE_PRELUDE[1] + "\n\n" + UPDATE_PRELUDE[1].strip("\n"),
+        )
     for name in PRELUDE_ORDER:
         if name in needs:
-            prelude_imports, prelude = PRELUDES[name]
+            prelude_imports, prelude = preludes[name]
             imports += prelude_imports
             parts.append(prelude.strip("\n"))
     imports += wrapper_imports
-    imports += snippet.imports
+    imports += prefill.snippet_imports(snippet.imports, DEFAULT_VARIABLES, text)
     parts.append(code.strip("\n"))
+    if {"model", "db_dep"} <= needs:
+        parts.append("create_tables()")
     return "\n".join(merge_imports(imports)) + "\n\n\n" + "\n\n\n".join(parts) + "\n"
 
 
@@ -408,6 +416,9 @@ def import_package(tmp_path: Path):
     yield do_import
     for name in list(sys.modules):
         if any(name == p or name.startswith(p + ".") for p in imported):
+            engine = getattr(sys.modules[name], "engine", None)
+            if engine is not None:
+                engine.dispose()
             del sys.modules[name]
 
 
@@ -430,9 +441,17 @@ def check(*snippet_ids: str) -> Callable[[Check], Check]:
 
 
 def seed(m: ModuleType, **fields: Any) -> Any:
-    item = m.Item(**fields)
-    m.FakeSession().add(item)
-    return item
+    with Session(m.engine) as session:
+        item = m.Item(**fields)
+        session.add(item)
+        session.commit()
+        session.refresh(item)
+        return item
+
+
+def rows(m: ModuleType) -> list[dict[str, Any]]:
+    with Session(m.engine) as session:
+        return [row.model_dump() for row in session.exec(select(m.Item).order_by(m.Item.id))]
 
 
 def app_with_route(path: str, endpoint: Callable[..., Any]) -> TestClient:
@@ -576,7 +595,7 @@ def _(m, client):
     seed(m, name="a", price=1)
     response = client.get("/items/1")
     assert (response.status_code, response.json()) == (200, {"id": 1, "name": "a", "price": 1.0})
-    assert m.SESSIONS and all(session.closed for session in m.SESSIONS)
+    assert m.SESSIONS and all(not session.in_transaction() for session in m.SESSIONS)
 
 
 @check("route-list-items")
@@ -595,7 +614,7 @@ def _(m, client):
 def _(m, client):
     response = client.post("/items/", json={"name": "a", "price": 2})
     assert (response.status_code, response.json()) == (201, {"id": 1, "name": "a", "price": 2.0})
-    assert m.FakeSession().get(m.Item, 1).name == "a"
+    assert rows(m) == [{"id": 1, "name": "a", "price": 2.0}]
     assert client.post("/items/", json={"name": "a", "price": -1}).status_code == 422
 
 
@@ -605,9 +624,10 @@ def _(m, client):
     seed(m, name="a", price=1)
     response = client.put("/items/1", json={"name": "b"})
     assert (response.status_code, response.json()) == (200, {"id": 1, "name": "b", "price": 0.0})
+    assert rows(m) == [{"id": 1, "name": "b", "price": 0.0}]
 
 
-@check("route-patch-item")
+@check("route-patch-item", "route-patch-item-with-model")
 def _(m, client):
     assert client.patch("/items/1", json={"name": "b"}).status_code == 404
     seed(m, name="a", price=2.5)
@@ -615,7 +635,8 @@ def _(m, client):
     assert (response.status_code, response.json()) == (200, {"id": 1, "name": "b", "price": 2.5})
     response = client.patch("/items/1", json={})  # name not sent: kept, not reset to None
     assert (response.status_code, response.json()) == (200, {"id": 1, "name": "b", "price": 2.5})
-    assert set(m.ItemUpdate.model_fields) == {"name"}
+    assert rows(m) == [{"id": 1, "name": "b", "price": 2.5}]
+    assert all(not field.is_required() for field in m.ItemUpdate.model_fields.values())
 
 
 @check("route-delete-item")
@@ -624,7 +645,7 @@ def _(m, client):
     seed(m, name="a")
     response = client.delete("/items/1")
     assert (response.status_code, response.content) == (204, b"")
-    assert m.ROWS == {}
+    assert rows(m) == []
 
 
 # Decorator stubs
@@ -665,23 +686,36 @@ def _(m, client):
 
 @check("dep-yield")
 def _(m, client):
-    opened: list[sqlite3.Connection] = []
+    dependency = m.get_http_client()
+    http_client = next(dependency)
+    assert not http_client.is_closed
+    dependency.close()  # FastAPI ends the generator after the response: the finally clause runs
+    assert http_client.is_closed
 
-    def use(db: Annotated[sqlite3.Connection, Depends(m.get_db)]) -> dict[str, int]:
-        opened.append(db)
-        return {"one": db.execute("select 1").fetchone()[0]}
 
-    assert app_with_route("/probe", use).get("/probe").json() == {"one": 1}
-    with pytest.raises(sqlite3.ProgrammingError):  # closed by the finally clause
-        opened[0].execute("select 1")
+@check("db-setup")
+def _(m, client):
+    with TestClient(m.app) as running:  # the lifespan creates the tables
+        assert running.get("/openapi.json").status_code == 200
+    assert Path("database.db").is_file()
+    dependency = m.get_session()
+    session = next(dependency)
+    assert isinstance(session, Session)
+    assert session.exec(select(1)).one() == 1
+    dependency.close()
+
+    def use(session: m.SessionDep) -> dict[str, str]:
+        return {"session": type(session).__name__}
+
+    assert app_with_route("/probe", use).get("/probe").json() == {"session": "Session"}
 
 
 @check("dep-annotated-alias")
 def _(m, client):
-    def use(db: m.SessionDep) -> dict[str, str]:
-        return {"db": type(db).__name__}
+    def use(session: m.SessionDep) -> dict[str, str]:
+        return {"session": type(session).__name__}
 
-    assert app_with_route("/probe", use).get("/probe").json() == {"db": "FakeSession"}
+    assert app_with_route("/probe", use).get("/probe").json() == {"session": "Session"}
 
 
 @check("dep-current-user-alias")
@@ -959,7 +993,7 @@ def _(m, client):
 
 @check("param-db")
 def _(m, client):
-    assert probe(client).json()["db"].startswith("<snippet_param_db.snippet.FakeSession")
+    assert probe(client).json()["session"].startswith("<sqlmodel.orm.session.Session")
 
 
 @check("param-current-user")
@@ -1115,7 +1149,7 @@ def test_snippet_data_is_well_formed(snippet_id):
     assert len(set(snippet.prefixes)) == len(snippet.prefixes)
     assert snippet.docs.startswith(("https://fastapi.tiangolo.com/", "https://docs.pydantic.dev/"))
     for statement in snippet.imports:
-        (node,) = ast.parse(statement).body
+        (node,) = ast.parse(snippet_syntax.fill_variables(statement, DEFAULT_VARIABLES)).body
         assert isinstance(node, ast.Import | ast.ImportFrom)
 
     assert set(snippet.requires) <= ALLOWED_REQUIRES

@@ -1,4 +1,8 @@
-/** The status bar item: the state and versions described by status.ts, kept up to date. */
+/**
+ * The language status item of Python files (the `{}` beside "Python" in the status bar): the
+ * state and versions described by status.ts, kept up to date. Shown only with Python files,
+ * like the Python language servers' own items; a click opens the log.
+ */
 
 import * as vscode from "vscode";
 import { describeStatus, pollStatus, type ServerState, type ServerStatus } from "./status";
@@ -7,12 +11,16 @@ import { describeStatus, pollStatus, type ServerState, type ServerStatus } from 
 const POLL_ATTEMPTS = 20;
 const POLL_INTERVAL_MS = 500;
 
-export class StatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem(
-    "fastapiLs.status",
-    vscode.StatusBarAlignment.Right,
-    100,
-  );
+const SEVERITY = {
+  information: vscode.LanguageStatusSeverity.Information,
+  warning: vscode.LanguageStatusSeverity.Warning,
+  error: vscode.LanguageStatusSeverity.Error,
+} as const;
+
+export class LanguageStatus implements vscode.Disposable {
+  private readonly item = vscode.languages.createLanguageStatusItem("fastapiLs.status", {
+    language: "python",
+  });
   private state: ServerState = "starting";
   private status: ServerStatus | undefined;
   private detail: string | undefined;
@@ -20,9 +28,8 @@ export class StatusBar implements vscode.Disposable {
 
   constructor(showLogCommand: string) {
     this.item.name = "FastAPI Language Server";
-    this.item.command = showLogCommand;
+    this.item.command = { title: "Show Log", command: showLogCommand };
     this.render();
-    this.item.show();
   }
 
   setState(state: ServerState, detail?: string): void {
@@ -35,13 +42,16 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
-  /** Asks the server for its status until it has read the environment; a newer call wins. */
+  /**
+   * Asks the server for its status until it has read the environment; a newer call wins.
+   * The last answer, or undefined when none came or a newer call took over.
+   */
   async refresh(
     fetchStatus: () => Promise<ServerStatus | undefined>,
     done?: (status: ServerStatus) => boolean,
-  ): Promise<void> {
+  ): Promise<ServerStatus | undefined> {
     const generation = ++this.generation;
-    await pollStatus(
+    const last = await pollStatus(
       fetchStatus,
       (status) => {
         if (generation === this.generation) {
@@ -57,6 +67,7 @@ export class StatusBar implements vscode.Disposable {
         ...(done === undefined ? {} : { done }),
       },
     );
+    return generation === this.generation ? last : undefined;
   }
 
   dispose(): void {
@@ -67,9 +78,9 @@ export class StatusBar implements vscode.Disposable {
   private render(): void {
     const view = describeStatus(this.state, this.status, this.detail);
     this.item.text = view.text;
-    this.item.tooltip = view.tooltip;
-    this.item.backgroundColor = view.warning
-      ? new vscode.ThemeColor("statusBarItem.warningBackground")
-      : undefined;
+    this.item.detail = view.detail;
+    this.item.severity = SEVERITY[view.severity];
+    this.item.busy = view.busy;
+    this.item.accessibilityInformation = { label: `FastAPI Language Server: ${view.text}, ${view.detail}` };
   }
 }
