@@ -19,6 +19,8 @@ from .source_text import bracket_balance, ends_in_comment_or_string, route_decor
 MAX_SCAN_LINES = 400
 
 _WORD_BEFORE = re.compile(r"[A-Za-z_]\w*$|$")
+#: How far before the cursor the patterns that end at it look.
+_REACH = 500
 _RESPONSE_MODEL = re.compile(r"\bresponse_model\s*=\s*([\w.\[\], |]*)$")
 _STATUS_CODE = re.compile(r"\bstatus_code\s*=\s*([\w.]*)$")
 _DEPENDS = re.compile(r"\b(?:Depends|Security)\(\s*([\w.]*)$")
@@ -59,20 +61,24 @@ def cursor_context(
         return None
     indent = before[: len(before) - len(before.lstrip(" \t"))]
 
+    # The patterns below end at the cursor, and a search tries them at every position: on the
+    # whole of a long line that costs its length squared.  What they match is short.
+    skipped = max(0, len(before) - _REACH)
+    tail = before[skipped:]
     for pattern, kind in (
         (_RESPONSE_MODEL, "response_model"),
         (_STATUS_CODE, "status_code"),
         (_DEPENDS, "depends"),
     ):
-        match = pattern.search(before)
+        match = pattern.search(tail)
         if match:
-            return CursorContext(kind, match.group(1), match.start(1), indent)
+            return CursorContext(kind, match.group(1), skipped + match.start(1), indent)
 
     match = _DECORATOR.match(before)
     if match:
         return CursorContext("decorator", before, 0, "")
 
-    word = _WORD_BEFORE.search(before)
+    word = _WORD_BEFORE.search(tail)
     typed = word.group(0) if word else ""
     start = column - len(typed)
     prefix = before[:start]

@@ -178,6 +178,9 @@ class DocumentStore:
         lines = document.lines
         if not self._is_served(document, entry):
             return DocumentState(lines, read_header([""]), _EMPTY_ANALYSIS, False, False)
+        if entry.analysis is _EMPTY_ANALYSIS:
+            # Back within the limits after an edit: analyse now, not after the next pause.
+            entry = self.refresh(document)
         if entry.header is None or entry.header_version != document.version:
             entry.header = read_header(lines)
             entry.header_version = document.version
