@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,8 @@ class FastApiLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(SERVER_NAME, __version__, protocol_cls=FastApiProtocol)
         self.settings = settings.Settings()
-        self.knowledge = knowledge.load()
+        self._knowledge: knowledge.KnowledgeBase | None = None
+        self._knowledge_lock = threading.Lock()
         self.support = ClientSupport()
         self.documents = DocumentStore(self.workspace_roots, self.fetch_document)
         self.environment: environment.EnvironmentInfo | None = None
@@ -52,6 +54,19 @@ class FastApiLanguageServer(LanguageServer):
         self.param_docs = ParamDocs()
         self.modules = ModuleIndex(self.open_analysis)
         self.diagnostics = DiagnosticsPublisher(self, DIAGNOSTIC_SOURCES)
+
+    @property
+    def knowledge(self) -> knowledge.KnowledgeBase:
+        """The knowledge base, read once; :meth:`preload` reads it while the client starts."""
+        with self._knowledge_lock:
+            if self._knowledge is None:
+                self._knowledge = knowledge.load()
+            return self._knowledge
+
+    def preload(self) -> None:
+        """Read the knowledge base in a worker thread: the server answers ``initialize``
+        sooner, and the first completion finds it ready."""
+        threading.Thread(target=lambda: self.knowledge, name="knowledge", daemon=True).start()
 
     # --- documents -----------------------------------------------------------------------
 
@@ -191,6 +206,8 @@ class FastApiLanguageServer(LanguageServer):
                 lambda: Context7Client(frozen.base_url, frozen.api_key, frozen.timeout),
                 DocCache(self.cache_root, timedelta(seconds=frozen.cache_ttl)),
                 offline=frozen.offline,
+                # Leave time to render the stale copy before the whole lookup times out.
+                deadline=max(0.5, 0.8 * frozen.timeout),
             )
             self._docs = (frozen, service)
         return self._docs[1]

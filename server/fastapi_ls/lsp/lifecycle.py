@@ -18,6 +18,7 @@ CONFIGURATION_SECTION = "fastapiLs"
 
 
 def initialize(ls: FastApiLanguageServer, params: types.InitializeParams) -> None:
+    ls.preload()
     ls.support = ClientSupport.from_capabilities(params.capabilities)
     ls.initialize_settings(params.initialization_options)
 
