@@ -132,7 +132,11 @@ class DocumentStore:
         size = document.size
         served = size <= MAX_SERVED_CHARS and not document.oversized
         if served and size > MAX_LINE_CHARS:
-            served = max(map(len, document.lines)) <= MAX_LINE_CHARS + 2
+            served = all(
+                len(line.rstrip("\r\n")) <= MAX_LINE_CHARS
+                for line in document.lines
+                if len(line) > MAX_LINE_CHARS
+            )
         if not served and entry.served:
             log.info("%s is beyond the size limits; it gets no service", document.uri)
         # A document that is neither open nor on disk gets nothing, not the service of an
