@@ -10,8 +10,12 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from .line_document import OpenDocuments
 
 STATUS_REQUEST = "fastapiLs/status"
+#: The route table for the Routes view (see :mod:`fastapi_ls.lsp.routes`).
+ROUTES_REQUEST = "fastapiLs/routes"
+#: Sent to the client when the route table changed.
+ROUTES_CHANGED_NOTIFICATION = "fastapiLs/routesChanged"
 #: Requests of this server's own (not in LSP).
-OWN_REQUESTS = frozenset({STATUS_REQUEST})
+OWN_REQUESTS = frozenset({STATUS_REQUEST, ROUTES_REQUEST})
 
 
 class FastApiProtocol(LanguageServerProtocol):
