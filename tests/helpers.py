@@ -46,12 +46,25 @@ def plain_text_client() -> types.ClientCapabilities:
     return capabilities
 
 
+def accept_registrations(client: LanguageClient) -> None:
+    """Accept ``client/registerCapability`` as editors do, keeping the registrations in
+    ``client.registrations`` (the server registers its file watcher dynamically)."""
+    if hasattr(client, "registrations"):
+        return
+    client.registrations = []
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(params: types.RegistrationParams) -> None:
+        client.registrations.extend(params.registrations)
+
+
 async def start_session(
     client: LanguageClient,
     editor: str,
     root: Path,
     options: dict | None = None,
 ) -> types.InitializeResult:
+    accept_registrations(client)
     if editor == "plaintext":
         capabilities = plain_text_client()
     else:

@@ -317,7 +317,7 @@ class RouteTargets:
                     node.routes.append(route)
 
     def match(self, method: str | None, path: str) -> list[Route]:
-        """The routes the request reaches, most literal segments first (ties all kept)."""
+        """The routes the request reaches, the most specific ones (ties all kept)."""
         request = path.split("?", 1)[0].split("#", 1)[0] or "/"
         segments = request.split("/")
         found: list[tuple[int, Route]] = []
@@ -339,15 +339,17 @@ class RouteTargets:
             found.extend((score, route) for route in node.routes)
             return
         segment = segments[position]
+        # a literal segment scores over a parameter, a parameter over a guess for an unknown
         if segment == UNKNOWN:
-            for child in node.literal.values():
-                self._walk(child, segments, position + 1, score, found)
+            for name, child in node.literal.items():
+                if name:
+                    self._walk(child, segments, position + 1, score, found)
         else:
             child = node.literal.get(segment)
             if child is not None:
-                self._walk(child, segments, position + 1, score + 1, found)
+                self._walk(child, segments, position + 1, score + 2, found)
         if node.param is not None and segment:
-            self._walk(node.param, segments, position + 1, score, found)
+            self._walk(node.param, segments, position + 1, score + 1, found)
 
 
 @attrs.frozen
