@@ -9,6 +9,7 @@ No LSP types here: positions are 0-based lines and character columns.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -204,6 +205,32 @@ def scans_calls(path: str, text: str) -> bool:
 # completion ------------------------------------------------------------------------------
 
 
+class PathTable:
+    """Each method's paths in order, so that the paths under a prefix are found by bisection."""
+
+    def __init__(self, routes: Iterable[Route]) -> None:
+        by_method: dict[str, dict[str, list[Route]]] = {}
+        for route in routes:
+            for method in route.methods:
+                by_method.setdefault(method, {}).setdefault(route.path, []).append(route)
+        self._paths = {
+            method: [(path, tuple(found[path])) for path in sorted(found)]
+            for method, found in by_method.items()
+        }
+        self._keys = {method: [path for path, _ in rows] for method, rows in self._paths.items()}
+
+    def starting_with(
+        self, method: str, prefix: str, limit: int
+    ) -> list[tuple[str, tuple[Route, ...]]]:
+        rows, keys = self._paths.get(method, []), self._keys.get(method, [])
+        found = []
+        for position in range(bisect.bisect_left(keys, prefix), len(keys)):
+            if not keys[position].startswith(prefix) or len(found) == limit:
+                break
+            found.append(rows[position])
+        return found
+
+
 @attrs.frozen
 class PathCompletion:
     """One path offered in a call's string."""
@@ -221,13 +248,16 @@ class PathCompletion:
 def complete_path(
     call: ClientCall,
     column: int,
-    routes: Iterable[Route],
+    paths: PathTable,
     resolve: Callable[[str], str | None],
-) -> list[PathCompletion]:
-    """The paths the call's method reaches, for the string around ``column``.
+    limit: int = 100,
+) -> tuple[list[PathCompletion], bool]:
+    """The paths the call's method reaches, for the string around ``column``, at most
+    ``limit`` of them (in path order), and whether more were left out.
 
     The literal text holding the cursor is replaced; what comes before it
-    (``{settings.API_V1_STR}``) must resolve and is kept, so only paths under it are offered.
+    (``{settings.API_V1_STR}``) must resolve and is kept, so only paths under it are offered;
+    so is what is typed before the cursor.
     """
     anchor = end = column
     for index, piece in enumerate(call.pieces):
@@ -236,7 +266,7 @@ def complete_path(
             anchor, end = start, stop
             break
         if isinstance(piece, Placeholder) and start < column < stop:
-            return []  # inside the placeholder: Python code, not the path
+            return [], False  # inside the placeholder: Python code, not the path
     head_parts = []
     for index, piece in enumerate(call.pieces):
         start, _ = call.columns_of(index)
@@ -244,13 +274,11 @@ def complete_path(
             break
         value = piece if isinstance(piece, str) else resolve(piece.expression)
         if value is None:
-            return []
+            return [], False
         head_parts.append(value)
     head = "".join(head_parts)
-    by_path: dict[str, list[Route]] = {}
-    for route in routes:
-        if call.method in route.methods and route.path.startswith(head):
-            by_path.setdefault(route.path, []).append(route)
+    typed = head + _literal_text(call, anchor, column)
+    found = paths.starting_with(call.method, typed, limit + 1)
     return [
         PathCompletion(
             path=path,
@@ -258,10 +286,19 @@ def complete_path(
             snippet=snippet_text(path[len(head) :]),
             start=anchor,
             end=end,
-            routes=tuple(found),
+            routes=routes,
         )
-        for path, found in sorted(by_path.items())
-    ]
+        for path, routes in found[:limit]
+    ], len(found) > limit
+
+
+def _literal_text(call: ClientCall, start: int, end: int) -> str:
+    """The string's literal text between two columns (inside one literal piece)."""
+    for index, piece in enumerate(call.pieces):
+        first, last = call.columns_of(index)
+        if isinstance(piece, str) and first <= start <= last:
+            return piece[start - first : max(start, min(end, last)) - first]
+    return ""
 
 
 def snippet_text(path: str) -> str:

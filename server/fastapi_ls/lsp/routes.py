@@ -27,7 +27,7 @@ from pygls.uris import to_fs_path
 
 from ..files import read_source
 from ..protocol import ROUTES_CHANGED_NOTIFICATION, ROUTES_REQUEST
-from ..route_calls import RouteHits, RouteTargets, TestCalls
+from ..route_calls import PathTable, RouteHits, RouteTargets, TestCalls
 from ..workspace_index import App, Route, WorkspaceIndex
 from .errors import guarded
 from .route_diagnostics import ROUTE_CHECKS
@@ -59,6 +59,7 @@ class RouteService:
         self._changed_timer: asyncio.TimerHandle | None = None
         self._table_key: Any = None
         self._targets: tuple[Any, RouteTargets] | None = None
+        self._paths: tuple[Any, PathTable] | None = None
         self._hits: tuple[Any, RouteHits] | None = None
         #: path -> the route diagnostics last computed for it (after an update, in the thread)
         self.diagnosed: dict[str, tuple] = {}
@@ -77,6 +78,13 @@ class RouteService:
         if self._targets is None or self._targets[0] is not snapshot:
             self._targets = (snapshot, RouteTargets(index.routes() if index else ()))
         return self._targets[1]
+
+    def paths(self) -> PathTable:
+        index = self.index
+        snapshot = index.snapshot if index else None
+        if self._paths is None or self._paths[0] is not snapshot:
+            self._paths = (snapshot, PathTable(index.routes() if index else ()))
+        return self._paths[1]
 
     def hits(self) -> RouteHits:
         """Which test calls reach which route (rebuilt when either side changed)."""

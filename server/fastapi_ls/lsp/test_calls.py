@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from ..server import FastApiLanguageServer
     from .view import DocumentView
 
+#: At most this many paths are offered at once.
+MAX_PATHS = 50
+
 
 def call_under_cursor(
     ls: FastApiLanguageServer, uri: str, position: types.Position
@@ -53,24 +56,23 @@ def path_items(
     if found is None:
         return None
     view, call, column = found
-    index = ls.routes.index
     resolve = ls.routes.resolver()
-    completions = route_calls.complete_path(
+    completions, more = route_calls.complete_path(
         call,
         column,
-        index.routes() if index else (),
+        ls.routes.paths(),
         lambda name: resolve(str(view.path), name),
+        MAX_PATHS,
     )
     snippets = ls.support.completion.snippets
     items = []
     for rank, completion in enumerate(completions):
-        route = completion.routes[0]
         new_text = completion.snippet if snippets else completion.text
         items.append(
             types.CompletionItem(
                 label=completion.path,
                 kind=types.CompletionItemKind.Reference,
-                detail=" · ".join(sorted({f"{r.endpoint}()" for r in completion.routes})),
+                detail=" · ".join(sorted({f"{route.endpoint}()" for route in completion.routes})),
                 filter_text=completion.text,
                 sort_text=f"{rank:05d}",
                 insert_text_format=(
@@ -82,18 +84,10 @@ def path_items(
                     ),
                     new_text=new_text,
                 ),
-                documentation=_documentation(ls, [route]),
             )
         )
-    return types.CompletionList(is_incomplete=False, items=items)
-
-
-def _documentation(ls: FastApiLanguageServer, routes: list[Route]) -> types.MarkupContent:
-    markdown = ls.support.completion.markdown
-    return types.MarkupContent(
-        kind=types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText,
-        value=hover.route_card(routes, markdown),
-    )
+    # past the cap, the client asks again as more of the path is typed
+    return types.CompletionList(is_incomplete=more, items=items)
 
 
 def call_hover(ls: FastApiLanguageServer, params: types.HoverParams) -> types.Hover | None:

@@ -7,6 +7,7 @@ LSP ``character``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -72,7 +73,12 @@ class DocumentView:
 
 class WorkspaceFiles:
     """Client ranges in any file of the workspace, open or not, for one request: each file's
-    lines are read once (from the open document, else from disk)."""
+    lines are read once (from the open document, else from disk).
+
+    A file on disk that is all ASCII counts columns alike in every encoding: it is not read
+    again while its size and modification time stay the same (route search answers hundreds
+    of locations in as many files).
+    """
 
     def __init__(self, fetch: Callable[[str], LineDocument]) -> None:
         self._fetch = fetch
@@ -88,6 +94,11 @@ class WorkspaceFiles:
         return self.document(path).lines
 
     def range(self, path: str, span: tuple[int, int, int, int]) -> types.Range:
+        if self._ascii_on_disk(path):
+            return types.Range(
+                start=types.Position(line=span[0], character=span[1]),
+                end=types.Position(line=span[2], character=span[3]),
+            )
         document = self.document(path)
         lines, codec = document.lines, document.position_codec
         return types.Range(
@@ -97,3 +108,21 @@ class WorkspaceFiles:
 
     def location(self, path: str, span: tuple[int, int, int, int]) -> types.Location:
         return types.Location(uri=Path(path).as_uri(), range=self.range(path, span))
+
+    def _ascii_on_disk(self, path: str) -> bool:
+        document = self.document(path)
+        if document.is_open:
+            return False
+        try:
+            status = os.stat(path)
+        except OSError:
+            return False
+        stamp = (status.st_mtime_ns, status.st_size)
+        known = _ASCII_FILES.get(path)
+        if known is None or known[0] != stamp:
+            known = _ASCII_FILES[path] = (stamp, document.source.isascii())
+        return known[1]
+
+
+#: path -> ((mtime_ns, size), all ASCII) of files read from disk
+_ASCII_FILES: dict[str, tuple[tuple[int, int], bool]] = {}
