@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 
 #: Seconds without changes before an open document's text reaches the index.
 UPDATE_DELAY = 0.3
+#: Seconds after ``initialized`` before the first build starts: the build holds the GIL for
+#: seconds on a big workspace, and the editor's first requests come in this window.
+BUILD_DELAY = 0.5
 #: Seconds the table must stay unchanged before ``fastapiLs/routesChanged`` is sent.
 CHANGED_DELAY = 0.5
 WATCHER_ID = "fastapi-ls-python-files"
@@ -105,7 +108,7 @@ class RouteService:
 
     # --- lifecycle ---------------------------------------------------------------------------
 
-    def start(self) -> None:
+    def start(self, delay: float = 0.0) -> None:
         """A new index for the current workspace folders, built in the background."""
         index = WorkspaceIndex(self.ls.workspace_roots())
         self.index, self.ready = index, False
@@ -114,9 +117,14 @@ class RouteService:
             for document in map(self.ls.fetch_document, self.ls.protocol.open_documents.uris())
             if document.path.endswith(".py")
         ]
-        self._spawn(self._build(index, open_texts))
+        self._spawn(self._build(index, open_texts, delay))
 
-    async def _build(self, index: WorkspaceIndex, open_texts: list[tuple[str, str]]) -> None:
+    async def _build(
+        self, index: WorkspaceIndex, open_texts: list[tuple[str, str]], delay: float
+    ) -> None:
+        await asyncio.sleep(delay)
+        if index is not self.index:
+            return
         await asyncio.to_thread(self._build_now, index, open_texts)
         if index is self.index:
             self.ready = True
