@@ -81,6 +81,20 @@ größen_manager = Conn«action»ectionManager()  # 😀
 """
 
 
+#: A test module beside SOURCE; the driver completes the path at «path».
+TEST_MODULE = """\
+from fastapi.testclient import TestClient
+
+from main import app
+
+client = TestClient(app)
+
+
+def test_sizes():
+    assert client.get("/«path»").status_code == 200
+"""
+
+
 def place_markers(marked: str) -> tuple[str, dict[str, int]]:
     """The text without markers, and each marker's Emacs position (1-based characters)."""
     points: dict[str, int] = {}
@@ -133,6 +147,8 @@ def session(emacs, tmp_path_factory):
     text, points = place_markers(SOURCE)
     module = root / "main.py"
     module.write_text(text, encoding="utf-8")
+    test_text, test_points = place_markers(TEST_MODULE)
+    (root / "test_main.py").write_text(test_text, encoding="utf-8")
     home = tmp_path_factory.mktemp("emacs-home")
     work = tmp_path_factory.mktemp("emacs-run")
     config = work / "readme-config.el"
@@ -148,6 +164,8 @@ def session(emacs, tmp_path_factory):
             "points": points,
             "typed": TYPED,
             "action": ACTION,
+            "testFile": str(root / "test_main.py"),
+            "testPoint": test_points["path"],
             # At start-up the cache directory, and a Context7 URL where nothing listens: the
             # real one must come from `eglot-workspace-configuration`, pulled after start-up.
             "initializationOptions": {
@@ -336,3 +354,16 @@ def test_context7_was_asked_with_the_pulled_settings(session):
     assert context, session["requests"]
     assert context[0].path == "/api/v2/context"
     assert context[0].params["query"] == "websocket connection manager broadcast"
+
+
+def test_route_search_finds_the_route_at_its_decorator(session):
+    (symbol,) = session["seen"]["routeSymbols"]
+    assert symbol["name"] == "GET /größen/😀🚀"
+    assert session["text"].split("\n")[symbol["line"]].startswith('@app.get("/größen/')
+    assert symbol["container"] == "app · read_sizes"
+
+
+def test_a_test_clients_path_completes_in_emacs(session):
+    (item,) = session["seen"]["pathItems"]
+    assert item["label"] == "/größen/😀🚀"
+    assert item["newText"] == "/größen/😀🚀"

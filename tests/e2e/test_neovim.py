@@ -80,6 +80,21 @@ GREETING = "Grüß dich 😀"
 """
 
 
+#: A test module beside MAIN, with a client call whose path the driver completes.
+TEST_MODULE = """\
+from fastapi.testclient import TestClient
+
+from main import app
+
+client = TestClient(app)
+
+
+def test_read_item():
+    response = client.get("/")
+    assert response.status_code == 200
+"""
+
+
 def _version(nvim: str) -> tuple[int, int] | None:
     try:
         output = subprocess.run(
@@ -134,6 +149,7 @@ def run(tmp_path_factory) -> dict:
     )
     main = workspace / "main.py"
     main.write_text(MAIN, encoding="utf-8")
+    (workspace / "test_main.py").write_text(TEST_MODULE, encoding="utf-8")
     init = base / "init.lua"
     init.write_text(readme_block("Neovim", "lua"), encoding="utf-8")
     cache = base / "context7-cache"
@@ -156,6 +172,7 @@ def run(tmp_path_factory) -> dict:
         FASTAPI_LS_NVIM_FILE=str(main),
         FASTAPI_LS_NVIM_OUT=str(output),
         FASTAPI_LS_NVIM_CACHE=str(cache),
+        FASTAPI_LS_NVIM_TEST_FILE=str(workspace / "test_main.py"),
     )
     with running_context7() as context7:
         env["FASTAPI_LS_NVIM_CONTEXT7"] = context7.base_url
@@ -359,3 +376,32 @@ def test_context7_was_asked_for_the_docs(run):
     assert contexts[0].path.endswith("/v2/context")
     assert contexts[0].params["query"] == "websocket connection manager broadcast"
     assert "authorization" not in contexts[0].headers, "no key configured, none sent"
+
+
+def test_route_search_finds_the_route_at_its_decorator(run):
+    (symbol,) = run["route_symbols"]
+    assert symbol["name"] == "GET /😀/ünï/{item_id}"
+    assert symbol["location"]["uri"] == Path(run["main"]).as_uri()
+    decorator = MAIN.splitlines()[row_of("@app.get(")]
+    assert symbol["location"]["range"] == {
+        "start": {"line": row_of("@app.get("), "character": 0},
+        "end": {"line": row_of("@app.get("), "character": len(decorator.encode("utf-8"))},
+    }
+    assert symbol["containerName"] == "app · read_item"
+
+
+def test_a_test_clients_path_completes_in_neovim(run):
+    site = run["path_completion"]
+    line = TEST_MODULE.splitlines()[site["position"]["line"]]
+    assert line.strip() == 'response = client.get("/")'
+    (item,) = site["items"]
+    assert item["label"] == "/😀/ünï/{item_id}"
+    assert item["insertTextFormat"] == 2
+    start = utf8_column(line, '"/"', 1)
+    assert item["textEdit"] == {
+        "newText": "/😀/ünï/${1:item_id}",
+        "range": {
+            "start": {"line": site["position"]["line"], "character": start},
+            "end": {"line": site["position"]["line"], "character": start + 1},
+        },
+    }

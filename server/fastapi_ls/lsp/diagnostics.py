@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import attrs
 from lsprotocol import types
 
+from ..documents import MAX_ANALYSED_CHARS
+
 if TYPE_CHECKING:
     from ..server import FastApiLanguageServer
     from .view import DocumentView
@@ -104,7 +106,9 @@ class DiagnosticsPublisher:
         if not view.document.is_open:
             return
         jobs: list[Job] = []
-        if ls.settings.diagnostics.enabled:
+        # Beyond the analysis limit a document gets no diagnostics: parsing it would hold up
+        # every other request.
+        if ls.settings.diagnostics.enabled and view.document.size <= MAX_ANALYSED_CHARS:
             jobs = [job for source in self.sources if (job := source.prepare(ls, view))]
         version = view.version
         found: list[Found] = []

@@ -10,6 +10,7 @@ from .. import __version__
 from ..protocol import STATUS_REQUEST
 from .capabilities import ClientSupport
 from .errors import guarded
+from .routes import BUILD_DELAY
 
 if TYPE_CHECKING:
     from ..server import FastApiLanguageServer
@@ -28,6 +29,8 @@ def initialized(ls: FastApiLanguageServer, params: types.InitializedParams) -> N
         ls.tell_user(f"fastapi-ls settings: {problem}", types.MessageType.Warning)
     ls.pending_problems = []
     ls.inspect_environment()
+    ls.routes.start(delay=BUILD_DELAY)
+    ls.routes.watch_files()
 
 
 async def did_change_configuration(

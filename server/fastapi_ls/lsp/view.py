@@ -7,6 +7,8 @@ LSP ``character``.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import attrs
@@ -67,3 +69,60 @@ class DocumentView:
     @property
     def version(self) -> int | None:
         return self.document.version
+
+
+class WorkspaceFiles:
+    """Client ranges in any file of the workspace, open or not, for one request: each file's
+    lines are read once (from the open document, else from disk).
+
+    A file on disk that is all ASCII counts columns alike in every encoding: it is not read
+    again while its size and modification time stay the same (route search answers hundreds
+    of locations in as many files).
+    """
+
+    def __init__(self, fetch: Callable[[str], LineDocument]) -> None:
+        self._fetch = fetch
+        self._documents: dict[str, LineDocument] = {}
+
+    def document(self, path: str) -> LineDocument:
+        document = self._documents.get(path)
+        if document is None:
+            document = self._documents[path] = self._fetch(Path(path).as_uri())
+        return document
+
+    def lines(self, path: str) -> list[str]:
+        return self.document(path).lines
+
+    def range(self, path: str, span: tuple[int, int, int, int]) -> types.Range:
+        if self._ascii_on_disk(path):
+            return types.Range(
+                start=types.Position(line=span[0], character=span[1]),
+                end=types.Position(line=span[2], character=span[3]),
+            )
+        document = self.document(path)
+        lines, codec = document.lines, document.position_codec
+        return types.Range(
+            start=to_client(lines, codec, span[0], span[1]),
+            end=to_client(lines, codec, span[2], span[3]),
+        )
+
+    def location(self, path: str, span: tuple[int, int, int, int]) -> types.Location:
+        return types.Location(uri=Path(path).as_uri(), range=self.range(path, span))
+
+    def _ascii_on_disk(self, path: str) -> bool:
+        document = self.document(path)
+        if document.is_open:
+            return False
+        try:
+            status = os.stat(path)
+        except OSError:
+            return False
+        stamp = (status.st_mtime_ns, status.st_size)
+        known = _ASCII_FILES.get(path)
+        if known is None or known[0] != stamp:
+            known = _ASCII_FILES[path] = (stamp, document.source.isascii())
+        return known[1]
+
+
+#: path -> ((mtime_ns, size), all ASCII) of files read from disk
+_ASCII_FILES: dict[str, tuple[tuple[int, int], bool]] = {}

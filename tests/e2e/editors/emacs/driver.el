@@ -177,6 +177,7 @@
              (let ((item (fastapi-ls-test--lsp-item proxy)))
                `((label . ,(plist-get item :label))
                  (insertTextFormat . ,(plist-get item :insertTextFormat))
+                 (newText . ,(plist-get (plist-get item :textEdit) :newText))
                  (snippet . ,(plist-get (plist-get item :data) :snippet)))))
            proxies)))
 
@@ -277,6 +278,35 @@ Choose CHOICE from the menu (Eglot executes it), or nothing when CHOICE is nil."
          (commands . ,(plist-get (plist-get received :executeCommandProvider) :commands))))))
 
   (when server
+    (fastapi-ls-test--step "route search"
+      ;; M-x xref-find-apropos asks workspace/symbol; the index is built in the background.
+      (let (symbols)
+        (fastapi-ls-test--wait "the route in workspace/symbol"
+                               (lambda ()
+                                 (setq symbols (jsonrpc-request server :workspace/symbol
+                                                                '(:query "größen")))
+                                 (> (length symbols) 0)))
+        (fastapi-ls-test--put
+         'routeSymbols
+         (vconcat (mapcar (lambda (symbol)
+                            `((name . ,(plist-get symbol :name))
+                              (line . ,(plist-get (plist-get (plist-get (plist-get symbol :location)
+                                                                        :range)
+                                                             :start)
+                                                  :line))
+                              (container . ,(plist-get symbol :containerName))))
+                          symbols)))))
+
+    (fastapi-ls-test--step "path completion in a test file"
+      (with-current-buffer (find-file-noselect (fastapi-ls-test--plan :testFile))
+        (fastapi-ls-test--wait "Eglot to manage the test file" (lambda () eglot--managed-mode))
+        (goto-char (fastapi-ls-test--plan :testPoint))
+        (let ((completion (fastapi-ls-test--completion-items)))
+          (fastapi-ls-test--put 'pathItems
+                                (fastapi-ls-test--describe-items
+                                 (plist-get completion :proxies))))))
+
+    (set-buffer buffer)
     (fastapi-ls-test--step "module completion"
       (goto-char (fastapi-ls-test--point :module))
       (let ((completion (fastapi-ls-test--completion-items)))

@@ -6,6 +6,7 @@
 --   FASTAPI_LS_NVIM_OUT       where to write the observations (JSON)
 --   FASTAPI_LS_NVIM_CONTEXT7  base URL of the local Context7 test server
 --   FASTAPI_LS_NVIM_CACHE     the Context7 cache directory (documents are written below it)
+--   FASTAPI_LS_NVIM_TEST_FILE a test module of the same workspace calling `client.get("/")`
 --
 -- The script types into the buffer as a user does (keys go through Neovim's input queue, so
 -- it runs as a coroutine that yields to the main loop while keys, requests and timers are
@@ -227,6 +228,21 @@ local function main()
   end
   step('attached')
 
+  -- Routes: searched by path once the workspace index is built (before any edit).
+  local symbols = {}
+  for _ = 1, 100 do
+    symbols = request(client, 'workspace/symbol', { query = 'ünï' }) or {}
+    if #symbols > 0 then
+      break
+    end
+    local pause = vim.uv.now() + 50
+    wait('a pause', function()
+      return vim.uv.now() >= pause
+    end)
+  end
+  out.route_symbols = symbols
+  step('route search')
+
   -- Module level: a new line under a line with non-ASCII text.
   api.nvim_win_set_cursor(0, { find_row('GREETING = '), 0 })
   type_keys('o')
@@ -378,6 +394,16 @@ local function main()
   type_keys('<C-e>')
   to_normal_mode()
   step('autotrigger')
+
+  -- Routes: a test module's client call completes with the project's paths.
+  vim.cmd.edit(vim.fn.fnameescape(assert(os.getenv('FASTAPI_LS_NVIM_TEST_FILE'))))
+  local test_buffer = api.nvim_get_current_buf()
+  wait('fastapi_ls to attach to the test module', function()
+    return #vim.lsp.get_clients({ bufnr = test_buffer, name = 'fastapi_ls' }) > 0
+  end)
+  put_cursor(find_row('client.get("/")'), '"/"', 2)
+  out.path_completion = complete(client)
+  step('path completion')
 end
 
 -- What the server tells the user, and its progress, as Neovim receives them.
