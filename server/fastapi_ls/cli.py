@@ -9,6 +9,10 @@ import sys
 from . import __version__
 from .redaction import RedactingFormatter
 
+#: Seconds a thread may hold the GIL before another waiting thread gets it (Python's default is
+#: 0.005).
+SWITCH_INTERVAL = 0.001
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -60,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from .server import server
 
+    # Worker threads (the workspace index, diagnostics) hold the GIL for Python-heavy work; a
+    # short switch interval lets a request on the event loop's thread in sooner.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     if args.tcp:
         server.start_tcp(args.host, args.port)
         return 0

@@ -27,6 +27,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from concurrent.futures import Future
 from typing import Any, BinaryIO, NoReturn
 
@@ -40,11 +41,17 @@ from .line_document import OpenDocuments
 
 log = logging.getLogger(__name__)
 
+#: The prefix of the methods of this server's own (not in LSP).
+OWN_PREFIX = "fastapiLs/"
 STATUS_REQUEST = "fastapiLs/status"
 #: The route table for the Routes view (see :mod:`fastapi_ls.lsp.routes`).
 ROUTES_REQUEST = "fastapiLs/routes"
 #: Sent to the client when the route table changed.
 ROUTES_CHANGED_NOTIFICATION = "fastapiLs/routesChanged"
+#: Background work waits until the client has been quiet this long …
+QUIET_SECONDS = 0.2
+#: … but no longer than this.
+QUIET_LIMIT = 5.0
 #: How often the editor process is checked for being alive.
 PARENT_POLL_SECONDS = 1.0
 
@@ -66,6 +73,8 @@ class FastApiProtocol(LanguageServerProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.open_documents = OpenDocuments()
+        #: When the client last sent anything (see :meth:`quiet`).
+        self.last_message_at = 0.0
         self._initialize_seen = False
         #: Set by ``exit``: the process's exit code.
         self.exit_code: int | None = None
@@ -83,6 +92,10 @@ class FastApiProtocol(LanguageServerProtocol):
             log.error("a message is not valid JSON (%s); answering a parse error", error)
             self._send_error(None, PARSE_ERROR, "Parse error: the message is not valid JSON")
             return False
+        if not (isinstance(data, dict) and str(data.get("method")).startswith(OWN_PREFIX)):
+            # The server's own requests (status, the route table) are the editor's panels
+            # polling, not the user at work.
+            self.last_message_at = time.monotonic()
         problem = _envelope_problem(data)
         if problem is not None:
             log.error("an invalid message: %s", problem)
@@ -160,6 +173,19 @@ class FastApiProtocol(LanguageServerProtocol):
         except Exception as error:
             log.debug("cannot structure %s: %s", data.get("method"), _reasons(error))
             return None
+
+    async def quiet(self, seconds: float = QUIET_SECONDS, limit: float = QUIET_LIMIT) -> None:
+        """Return once the client has sent nothing for ``seconds`` (or after ``limit``).
+
+        Background work in a worker thread (indexing, diagnostics) competes with requests for
+        the GIL; started while the client is busy, it would slow every answer down.
+        """
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + limit
+        while (waited := time.monotonic() - self.last_message_at) < seconds:
+            if loop.time() >= give_up:
+                return
+            await asyncio.sleep(seconds - waited)
 
     # Text synchronisation ------------------------------------------------------------------
 

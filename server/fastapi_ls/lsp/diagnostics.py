@@ -66,6 +66,11 @@ class DiagnosticSource(Protocol):
         """The document was closed."""
         ...
 
+    def inputs(self, ls: FastApiLanguageServer, uri: str) -> Any:
+        """What, beyond the document and the settings, the document's diagnostics depend on
+        (the index's findings for it, say); the same inputs are not checked twice."""
+        ...
+
 
 class DiagnosticsPublisher:
     def __init__(self, ls: FastApiLanguageServer, sources: Sequence[DiagnosticSource]) -> None:
@@ -73,6 +78,8 @@ class DiagnosticsPublisher:
         self.sources = sources
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._published: set[str] = set()
+        #: uri -> what the last run was computed from; the same inputs are not checked again
+        self._inputs: dict[str, tuple[Any, ...]] = {}
 
     def schedule(self, uri: str, delay: float = PUBLISH_DELAY) -> None:
         timer = self._timers.pop(uri, None)
@@ -89,6 +96,7 @@ class DiagnosticsPublisher:
         timer = self._timers.pop(uri, None)
         if timer is not None:
             timer.cancel()
+        self._inputs.pop(uri, None)
         for source in self.sources:
             source.forget(uri)
         if uri in self._published:
@@ -105,6 +113,15 @@ class DiagnosticsPublisher:
         view = ls.view(uri)
         if not view.document.is_open:
             return
+        inputs = (
+            view.version,
+            ls.settings.diagnostics,
+            tuple(sorted((name, str(version)) for name, version in ls.installed.items())),
+            *(source.inputs(ls, uri) for source in self.sources),
+        )
+        if self._inputs.get(uri) == inputs:
+            return
+        await ls.protocol.quiet()
         jobs: list[Job] = []
         # Beyond the analysis limit a document gets no diagnostics: parsing it would hold up
         # every other request.
@@ -117,6 +134,7 @@ class DiagnosticsPublisher:
         current = ls.view(uri)
         if current.version != version or not current.document.is_open:
             return
+        self._inputs[uri] = inputs
         disabled = set(ls.settings.diagnostics.disabled)
         diagnostics = [_to_lsp(current, f) for f in found if f.code not in disabled]
         if diagnostics or uri in self._published:

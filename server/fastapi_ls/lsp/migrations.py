@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
 from lsprotocol import types
 
 from .. import migrations
@@ -35,8 +36,8 @@ class MigrationChecks:
     kinds = (types.CodeActionKind.QuickFix, FIX_ALL_KIND)
 
     def __init__(self) -> None:
-        #: uri -> (version, findings) of the last run
-        self._latest: dict[str, tuple[int | None, list[migrations.Finding]]] = {}
+        #: uri -> (version, findings) of the last run, without their syntax trees
+        self._latest: dict[str, tuple[int | None, list[_Offered]]] = {}
 
     def context(self, ls: FastApiLanguageServer, view: DocumentView) -> migrations.MigrationContext:
         return migrations.MigrationContext(
@@ -56,7 +57,7 @@ class MigrationChecks:
 
         def job() -> list[Found]:
             findings = migrations.check(text, path, context)
-            self._latest[uri] = (version, findings)
+            self._latest[uri] = (version, [_Offered.of(finding) for finding in findings])
             return [
                 Found(
                     start=finding.start,
@@ -76,35 +77,42 @@ class MigrationChecks:
     def forget(self, uri: str) -> None:
         self._latest.pop(uri, None)
 
+    def inputs(self, ls: FastApiLanguageServer, uri: str) -> Any:
+        return None
+
     # --- code actions ----------------------------------------------------------------------
 
     def actions(self, ls: FastApiLanguageServer, request: ActionRequest) -> list[types.CodeAction]:
         view = request.view
         version, findings = self._latest.get(view.uri, (None, []))
-        if version != view.version or not findings:
-            return []
         by_key = {
             d.data["key"]: d
             for d in request.diagnostics
             if d.source == "fastapi-ls" and isinstance(d.data, dict) and "key" in d.data
         }
+        if version != view.version:
+            # Checked on an earlier text: offer only what the editor still shows; resolving
+            # checks again on the text as it is then.
+            findings = [finding for finding in findings if finding.key in by_key]
+        if not findings:
+            return []
         first, last = request.start[0], request.end[0]
         actions = []
         for finding in findings:
             if finding.start[0] > last or finding.end[0] < first:
                 continue
             diagnostic = by_key.get(finding.key)
-            for index, fix in enumerate(finding.fixes):
+            for index, (title, preferred, _safe) in enumerate(finding.fixes):
                 actions.append(
                     types.CodeAction(
-                        title=fix.title,
+                        title=title,
                         kind=types.CodeActionKind.QuickFix,
                         diagnostics=[diagnostic] if diagnostic else None,
-                        is_preferred=fix.preferred or None,
+                        is_preferred=preferred or None,
                         data={"key": finding.key, "index": index},
                     )
                 )
-        if any(fix.safe for finding in findings for fix in finding.fixes):
+        if any(safe for finding in findings for _title, _preferred, safe in finding.fixes):
             actions.append(
                 types.CodeAction(title=FIX_ALL_TITLE, kind=FIX_ALL_KIND, data={"fixAll": True})
             )
@@ -132,6 +140,22 @@ class MigrationChecks:
     ) -> types.WorkspaceEdit | None:
         edit = migrations.fix_all_edit(view.document.source, str(view.path), self.context(ls, view))
         return _workspace_edit(view, [edit]) if edit is not None else None
+
+
+@attrs.frozen
+class _Offered:
+    """What a code action needs of a finding; its fixes' edits are computed at resolve."""
+
+    key: str
+    start: tuple[int, int]
+    end: tuple[int, int]
+    #: (title, preferred, safe) of each fix
+    fixes: tuple[tuple[str, bool, bool], ...]
+
+    @classmethod
+    def of(cls, finding: migrations.Finding) -> _Offered:
+        fixes = tuple((fix.title, fix.preferred, fix.safe) for fix in finding.fixes)
+        return cls(finding.key, finding.start, finding.end, fixes)
 
 
 CHECKS = MigrationChecks()

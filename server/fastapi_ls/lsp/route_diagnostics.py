@@ -8,7 +8,7 @@ each index update and asks the publisher again for those whose findings moved.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pygls.uris import to_fs_path
 
@@ -53,6 +53,10 @@ class RouteChecks:
 
     def forget(self, uri: str) -> None:
         self.published.pop(uri, None)
+
+    def inputs(self, ls: FastApiLanguageServer, uri: str) -> Any:
+        path = to_fs_path(uri)
+        return (ls.routes.active, ls.routes.diagnosed.get(path) if path else None)
 
 
 ROUTE_CHECKS = RouteChecks()

@@ -124,6 +124,7 @@ class RouteService:
         self, index: WorkspaceIndex, open_texts: list[tuple[str, str]], delay: float
     ) -> None:
         await asyncio.sleep(delay)
+        await self.ls.protocol.quiet()
         if index is not self.index:
             return
         await asyncio.to_thread(self._build_now, index, open_texts)
@@ -160,6 +161,7 @@ class RouteService:
 
     async def _update(self, uri: str) -> None:
         self._timers.pop(uri, None)
+        await self.ls.protocol.quiet()
         index = self.index
         document = self.ls.fetch_document(uri)
         if index is None or not document.is_open or not document.path:

@@ -19,12 +19,14 @@ import logging
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import attrs
 
 from .. import project
+from ..files import read_source
 from ..workspace_modules import MAX_MODULE_BYTES
 from .diagnostics import all_diagnostics
 from .extract import extract
@@ -132,6 +134,8 @@ class WorkspaceIndex:
         modules: dict[str, _Module] = {}
         for path in files:
             modules[path] = self._read(path, None)
+            # Let the event loop's thread run between modules: parsing holds the GIL.
+            time.sleep(0)
         manifest_fastapi = any(
             project.depends_on_fastapi(Path(root)) for root in (*self.roots, *source_roots)
         )
@@ -204,18 +208,9 @@ class WorkspaceIndex:
         return self._parsed(text, previous)
 
     def _read_text(self, path: str) -> str | None:
-        try:
-            with open(path, "rb") as handle:
-                if (
-                    not os.path.isfile(path)
-                    or os.fstat(handle.fileno()).st_size > self.max_file_bytes
-                ):
-                    return None
-                data = handle.read(self.max_file_bytes + 1)
-        except OSError as error:
-            log.info("cannot read %s: %s", path, error)
-            return None
-        return data.decode("utf-8", errors="replace")
+        # Regular files only, never blocking: a FIFO named like a module must not hang the
+        # build.
+        return read_source(path, self.max_file_bytes)
 
     def _parsed(self, text: str, previous: _Module | None) -> _Module:
         facts = extract(text)
