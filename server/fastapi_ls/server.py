@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 from lsprotocol import types
@@ -36,6 +38,8 @@ from .workspace_modules import ModuleIndex
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 SERVER_NAME = "fastapi-ls"
 
 
@@ -43,6 +47,10 @@ class FastApiLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(SERVER_NAME, __version__, protocol_cls=FastApiProtocol)
         self.settings = settings.Settings()
+        #: One thread for the analysis that runs in the background (indexing, diagnostics):
+        #: one at a time, so they hold one syntax tree in memory and compete less with
+        #: requests for the GIL.
+        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="background")
         self._knowledge: knowledge.KnowledgeBase | None = None
         self._knowledge_lock = threading.Lock()
         self.support = ClientSupport()
@@ -69,6 +77,10 @@ class FastApiLanguageServer(LanguageServer):
         """Read the knowledge base in a worker thread: the server answers ``initialize``
         sooner, and the first completion finds it ready."""
         threading.Thread(target=lambda: self.knowledge, name="knowledge", daemon=True).start()
+
+    async def in_background(self, work: Callable[[], T]) -> T:
+        """Run ``work`` on the background analysis thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._background, work)
 
     # --- documents -----------------------------------------------------------------------
 

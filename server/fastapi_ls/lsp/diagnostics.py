@@ -130,7 +130,7 @@ class DiagnosticsPublisher:
         version = view.version
         found: list[Found] = []
         if jobs:
-            found = await asyncio.to_thread(_run_all, jobs)
+            found = await ls.in_background(lambda: _run_all(jobs))
         current = ls.view(uri)
         if current.version != version or not current.document.is_open:
             return

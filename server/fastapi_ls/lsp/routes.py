@@ -127,7 +127,7 @@ class RouteService:
         await self.ls.protocol.quiet()
         if index is not self.index:
             return
-        await asyncio.to_thread(self._build_now, index, open_texts)
+        await self.ls.in_background(lambda: self._build_now(index, open_texts))
         if index is self.index:
             self.ready = True
             log.info(
@@ -175,7 +175,7 @@ class RouteService:
             self.calls.update(path, text)
             self._diagnose_open(index)
 
-        await asyncio.to_thread(update)
+        await self.ls.in_background(update)
         self._changed()
 
     def document_closed(self, uri: str) -> None:
@@ -215,7 +215,7 @@ class RouteService:
         self._spawn(self._in_thread(apply))
 
     async def _in_thread(self, work: Callable[[], None]) -> None:
-        await asyncio.to_thread(work)
+        await self.ls.in_background(work)
         self._changed()
 
     def _diagnose_open(self, index: WorkspaceIndex) -> None:
