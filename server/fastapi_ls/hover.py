@@ -12,6 +12,7 @@ import ast
 import re
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -20,8 +21,10 @@ from .knowledge import Card, KnowledgeBase, Topic
 from .param_docs import ParamDoc
 from .source_text import ends_in_comment_or_string, route_decorator, unclosed_bracket
 from .tier2 import topics_at
-from .workspace_index import Route
 from .workspace_modules import ImportedName
+
+if TYPE_CHECKING:
+    from .workspace_index import Route
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _CHAIN_BEFORE = re.compile(r"(?:[A-Za-z_]\w*\s*\.\s*)+$")
@@ -44,7 +47,7 @@ ParamLookup = Callable[[str, str], ParamDoc | None]
 #: Cross-module lookup: an import origin -> where it is defined.
 ImportLookup = Callable[[str], ImportedName | None]
 #: The workspace index's routes declared at a 0-based line of the hovered file.
-RoutesAt = Callable[[int], Sequence[Route]]
+RoutesAt = Callable[[int], "Sequence[Route]"]
 
 
 def no_routes(line: int) -> Sequence[Route]:

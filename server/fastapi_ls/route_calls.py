@@ -13,11 +13,14 @@ import bisect
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
 from . import project
-from .workspace_index import Route
+
+if TYPE_CHECKING:
+    from .workspace_index import Route
 
 #: What a client's method sends: the HTTP method, or ``WS`` for a WebSocket connection.
 CLIENT_METHODS = {

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from lsprotocol import types
 
-from .. import migrations
 from ..imports import TextEdit
 from .diagnostics import Found, Job
 from .errors import guarded
 
 if TYPE_CHECKING:
+    from .. import migrations
     from ..server import FastApiLanguageServer
     from .code_actions import ActionRequest
     from .view import DocumentView
@@ -40,6 +40,9 @@ class MigrationChecks:
         self._latest: dict[str, tuple[int | None, list[_Offered]]] = {}
 
     def context(self, ls: FastApiLanguageServer, view: DocumentView) -> migrations.MigrationContext:
+        # The rules are imported when first needed, not while the server starts.
+        from .. import migrations
+
         return migrations.MigrationContext(
             disabled=frozenset(ls.settings.diagnostics.disabled),
             versions={name: str(version) for name, version in ls.installed.items()},
@@ -56,6 +59,8 @@ class MigrationChecks:
         context = self.context(ls, view)
 
         def job() -> list[Found]:
+            from .. import migrations
+
             findings = migrations.check(text, path, context)
             self._latest[uri] = (version, [_Offered.of(finding) for finding in findings])
             return [
@@ -128,6 +133,8 @@ class MigrationChecks:
         key, index = data.get("key"), data.get("index")
         if not isinstance(key, str) or not isinstance(index, int):
             return action
+        from .. import migrations
+
         fix = migrations.resolve(
             view.document.source, str(view.path), self.context(ls, view), key, index
         )
@@ -138,6 +145,8 @@ class MigrationChecks:
     def fix_all_edit(
         self, ls: FastApiLanguageServer, view: DocumentView
     ) -> types.WorkspaceEdit | None:
+        from .. import migrations
+
         edit = migrations.fix_all_edit(view.document.source, str(view.path), self.context(ls, view))
         return _workspace_edit(view, [edit]) if edit is not None else None
 

@@ -29,13 +29,13 @@ from ..documents import MAX_ANALYSED_CHARS
 from ..files import read_source
 from ..protocol import ROUTES_CHANGED_NOTIFICATION, ROUTES_REQUEST
 from ..route_calls import PathTable, RouteHits, RouteTargets, TestCalls
-from ..workspace_index import App, Route, WorkspaceIndex
 from .errors import guarded
 from .route_diagnostics import ROUTE_CHECKS
 from .view import WorkspaceFiles
 
 if TYPE_CHECKING:
     from ..server import FastApiLanguageServer
+    from ..workspace_index import App, Route, WorkspaceIndex
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,8 @@ class RouteService:
 
     def start(self, delay: float = 0.0) -> None:
         """A new index for the current workspace folders, built in the background."""
+        from ..workspace_index import WorkspaceIndex
+
         index = WorkspaceIndex(self.ls.workspace_roots())
         self.index, self.ready = index, False
         open_texts = [

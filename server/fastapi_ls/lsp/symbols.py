@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from ..workspace_index import Route
 from .errors import guarded
 from .view import WorkspaceFiles
 
 if TYPE_CHECKING:
     from ..server import FastApiLanguageServer
+    from ..workspace_index import Route
 
 #: At most this many routes answer one workspace/symbol query.
 MAX_SYMBOLS = 200

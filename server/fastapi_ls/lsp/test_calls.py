@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from .. import hover, route_calls
-from ..workspace_index import Route
 from .errors import guarded
 from .view import WorkspaceFiles
 
 if TYPE_CHECKING:
     from ..server import FastApiLanguageServer
+    from ..workspace_index import Route
     from .view import DocumentView
 
 #: At most this many paths are offered at once.
