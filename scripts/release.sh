@@ -61,7 +61,10 @@ rm -rf "$out"
 mkdir -p "$out"
 
 echo "== sdist, then the wheel from the sdist (python -m build)"
-"$PYTHON" -m build --outdir "$out" . >"$out/.build.log" 2>&1 \
+# uv sets up the isolated build environments in a fraction of pip's time, where it is installed.
+installer=()
+if "$PYTHON" -m uv --version >/dev/null 2>&1; then installer=(--installer uv); fi
+"$PYTHON" -m build "${installer[@]}" --outdir "$out" . >"$out/.build.log" 2>&1 \
     || { cat "$out/.build.log" >&2; fail "python -m build failed"; }
 rm "$out/.build.log"
 sdist=$out/fastapi_language_server-$version.tar.gz

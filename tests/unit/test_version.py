@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -99,3 +100,9 @@ def test_the_check_runs_on_this_tree_with_only_the_standard_library():
         check=False,
     )
     assert (result.returncode, result.stdout.strip(), result.stderr) == (0, __version__, "")
+
+
+def test_the_readme_names_no_other_version():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = re.findall(r"(?:fastapi-ls-|fastapi_language_server-)(\d+\.\d+\.\d+)", readme)
+    assert set(named) <= {__version__}
