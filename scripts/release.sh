@@ -5,7 +5,7 @@
 #   fastapi-ls-<v>.vsix                       the universal VS Code extension (npm run package)
 #   SHA256SUMS                                checksums of the three (sha256sum -c SHA256SUMS)
 # Refuses to start when package.json or CHANGELOG.md disagree with the version
-# (scripts/check_release.py). Needs python with `build` and `twine` (pip install ".[release]"),
+# (scripts/check_release.py). Needs python with `build` and `twine` (the "release" extra),
 # and for the .vsix Node 20+ with `npm ci` done.
 #
 #   bash scripts/release.sh [--out DIR] [--vsix FILE | --no-vsix] [--tag vX.Y.Z]
@@ -43,7 +43,7 @@ version=$("$PYTHON" scripts/check_release.py "${tag_args[@]}") \
 echo "== fastapi-ls $version"
 for module in build twine; do
     "$PYTHON" -c "import $module" 2>/dev/null \
-        || fail "$PYTHON has no '$module': pip install '.[release]'"
+        || fail "$PYTHON has no '$module': $PYTHON -m pip install build twine"
 done
 if [ "$with_vsix" = 1 ] && [ -n "$vsix" ]; then
     [ -f "$vsix" ] || fail "no such .vsix: $vsix"
