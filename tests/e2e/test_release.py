@@ -36,10 +36,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import complete, open_document, readme_block, snippet_ids, start_session
+from helpers import (
+    complete,
+    offered_snippets,
+    open_document,
+    readme_block,
+    snippet_ids,
+    start_session,
+)
 from pytest_lsp import ClientServerConfig
 
-from fastapi_ls import __version__, knowledge
+from fastapi_ls import __version__
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOP = ROOT / "tests" / "fixtures" / "release" / "shop"
@@ -278,17 +285,30 @@ def test_the_sdist_builds_the_wheel_the_checkout_builds(release: Release, tmp_pa
     assert wheel_files(release.wheel) == from_checkout
 
 
+async def within(awaitable, what: str, timeout: float = 60.0):
+    """``awaitable``'s result, or a failure naming the step that did not answer."""
+    try:
+        return await asyncio.wait_for(awaitable, timeout)
+    except TimeoutError:
+        pytest.fail(f"no answer to {what} within {timeout} s")
+
+
 async def serves_a_completion(env: Path) -> None:
     """The installed ``fastapi-ls`` over stdio: its version, then the module snippets in a
     FastAPI file, with the project's FastAPI read from this test's interpreter."""
     command = [str(env / "bin" / "fastapi-ls")]
-    client = await ClientServerConfig(server_command=command).start()
+    client = await within(ClientServerConfig(server_command=command).start(), "the start")
     try:
-        result = await start_session(client, "vscode", SHOP, {"interpreter": sys.executable})
+        result = await within(
+            start_session(client, "vscode", SHOP, {"interpreter": sys.executable}), "initialize"
+        )
         assert result.server_info is not None
         assert result.server_info.version == __version__
         for _ in range(200):
-            status = (await client.protocol.send_request_async("fastapiLs/status", {}))._asdict()
+            answer = await within(
+                client.protocol.send_request_async("fastapiLs/status", {}), "fastapiLs/status"
+            )
+            status = answer._asdict()
             if status["environmentReady"]:
                 break
             await asyncio.sleep(0.1)
@@ -296,12 +316,11 @@ async def serves_a_completion(env: Path) -> None:
         assert status["fastapi"], status
         text = (SHOP / "main.py").read_text(encoding="utf-8")
         uri = open_document(client, SHOP / "main.py", text)
-        items = await complete(client, uri, text, text.count("\n"), 0)
-        module_snippets = {snippet.id for snippet in knowledge.load().for_context("module")}
-        assert set(snippet_ids(items)) == module_snippets
-        await client.shutdown_session()
+        items = await within(complete(client, uri, text, text.count("\n"), 0), "completion")
+        assert set(snippet_ids(items)) == offered_snippets("module", text)
+        await within(client.shutdown_session(), "shutdown")
     finally:
-        await client.stop()
+        await within(client.stop(), "exit")
 
 
 def check_environment(env: Path, python: str) -> None:
