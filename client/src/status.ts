@@ -87,7 +87,7 @@ export function describeStatus(state: ServerState, status?: ServerStatus, detail
   const pydantic = status.pydantic === null ? [] : [`Pydantic ${status.pydantic}`];
   return {
     text: `FastAPI ${status.fastapi}`,
-    detail: [...pydantic, context7, where].join(" · "),
+    detail: [...pydantic, context7, where, `server ${status.serverVersion}`].join(" · "),
     severity: "information",
     busy: false,
   };

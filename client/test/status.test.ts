@@ -25,7 +25,10 @@ describe("describeStatus", () => {
   it("shows the FastAPI version, details beside it, once the environment is read", () => {
     const view = describeStatus("running", ready);
     assert.equal(view.text, "FastAPI 0.115.6");
-    assert.equal(view.detail, "Pydantic 2.10.3 · Context7 online · /work/shop/.venv/bin/python");
+    assert.equal(
+      view.detail,
+      "Pydantic 2.10.3 · Context7 online · /work/shop/.venv/bin/python · server 0.1.0",
+    );
     assert.equal(view.severity, "information");
     assert.equal(view.busy, false);
   });
