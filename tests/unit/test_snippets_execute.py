@@ -487,7 +487,7 @@ def _(m, client):
 @check("app-main-routers")
 def _(m, client):
     assert client.get("/api/v1/items/").json() == ["one"]
-    assert client.get("/health").json() == {"status": "ok"}
+    assert client.get("/").json() == {"message": "Hello World"}
 
 
 @check("router-module")

@@ -1194,7 +1194,6 @@ POSITIVE = [
     ("health-checks", "app/routers/health.py", HEALTH, '@router.get("/rea|dyz"'),
     ("proxy-headers", "app/main.py", PROXY, 'app = FastAPI(root_|path="/api/v1")'),
     ("proxy-headers", "app/main.py", PROXY, "app.add_middleware(ProxyHeaders|Middleware"),
-    ("proxy-headers", "app/main.py", PROXY, "app.add_middleware(TrustedHost|Middleware"),
     ("proxy-headers", "app/main.py", PROXY, 'request.headers.get("X-Forwarded-|For"'),
     ("proxy-headers", "app/main.py", PROXY, "proxy_|headers=True"),
     # Pydantic v1 idioms
