@@ -87,6 +87,15 @@ DERIVED_VARIABLES = frozenset(
     }
 )
 
+#: What a body's use needs installed beyond FastAPI and Pydantic, by a pattern of the use.
+PACKAGE_OF = {
+    r"\bimport jwt\b": "pyjwt",
+    r"\bpwdlib\b": "pwdlib[argon2]",
+    r"\bEmailStr\b": "email-validator",
+    r"\bsqlmodel\b": "sqlmodel",
+    r"\bForm\(|\bUploadFile\b": "python-multipart",
+}
+
 # --------------------------------------------------------------------------------------------
 # Preludes: what a user's file has when a snippet "requires" it.
 
@@ -1180,6 +1189,12 @@ def test_snippet_data_is_well_formed(snippet_id):
         assert not snippet.requires, "an empty file has nothing a snippet could require"
     if "decorator" in snippet.contexts:
         assert snippet.body.startswith(("@{{target}}.", "@{{app}}.")), "the body replaces '@'"
+    needed = {
+        package
+        for pattern, package in PACKAGE_OF.items()
+        if re.search(pattern, text + "\n".join(snippet.imports))
+    }
+    assert needed <= set(snippet.packages), "say what to pip install in the item's documentation"
     if "{{app}}" in snippet.body and "test_module" not in snippet.contexts:
         assert "app_in_scope" in snippet.when, "offered only where the app is in scope"
     if "signature" in snippet.contexts:
