@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import shutil
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -27,11 +30,16 @@ PROJECT = Path(__file__).resolve().parent / "shop"
 SCENES = [
     ("app/routers/items.py", None, "get", "module level of a router module: routes use `router`"),
     ("app/routers/items.py", None, "@", "after @: one decorator per router or app of the file"),
-    ("app/models.py", "from_attributes=True)\n", "    valid", "in a BaseModel body: validators"),
+    ("app/models.py", "price: float = Field(gt=0)\n", "    valid", "in a model body: validators"),
     ("app/routers/items.py", "item: ItemCreate, ", "q", "in a route's parameter list"),
     ("app/routers/items.py", None, '@router.get("/", response_model=', "after response_model="),
     ("app/routers/items.py", None, '@router.post("/", status_code=', "after status_code="),
-    ("app/routers/items.py", "Annotated[dict, Depends(", "", "inside Depends("),
+    (
+        "app/database.py",
+        None,
+        "\n\ndef probe(session: Annotated[Session, Depends(",
+        "inside Depends(",
+    ),
     ("app/health.py", None, "app", "a new, empty file in a FastAPI project"),
     ("tests/test_items.py", None, "test", "a test file"),
 ]
@@ -124,9 +132,66 @@ async def run(limit: int) -> None:
             types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
         )
 
+    await run_the_shop(client)
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
+
+
+def apply_edits(text: str, edits: list[types.TextEdit]) -> str:
+    """The text after the edits (the shop's files are ASCII: columns are characters)."""
+    lines = text.split("\n")
+
+    def offset(position: types.Position) -> int:
+        return sum(len(line) + 1 for line in lines[: position.line]) + position.character
+
+    spans = sorted((offset(e.range.start), offset(e.range.end), e.new_text) for e in edits)
+    for start, end, new_text in reversed(spans):
+        text = text[:start] + new_text + text[end:]
+    return text
+
+
+async def run_the_shop(client: LanguageClient) -> None:
+    """Accept "GET one item" at the end of the items router, then call the shop's routes."""
+    path = PROJECT / "app/routers/items.py"
+    text = path.read_text(encoding="utf-8").rstrip("\n") + "\n\n\nget"
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=1, text=text
+            )
+        )
+    )
+    end = types.Position(line=text.count("\n"), character=3)
+    result = await client.text_document_completion_async(
+        types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri), position=end)
+    )
+    items = result.items if isinstance(result, types.CompletionList) else result or []
+    item = next(
+        i for i in items if isinstance(i.data, dict) and i.data["snippet"] == "route-get-item"
+    )
+    main_edit = types.TextEdit(
+        range=item.text_edit.range, new_text=to_plain_text(item.text_edit.new_text)
+    )
+    module = apply_edits(text, [main_edit, *(item.additional_text_edits or [])])
+    print('\n── the shop, with "GET one item" accepted in app/routers/items.py and run:')
+    with tempfile.TemporaryDirectory() as directory:
+        shutil.copytree(PROJECT / "app", Path(directory) / "app")
+        (Path(directory) / "app/routers/items.py").write_text(module, encoding="utf-8")
+        os.environ["SHOP_DATABASE_URL"] = f"sqlite:///{directory}/shop.db"
+        sys.path.insert(0, directory)
+        from app.main import app  # the copy just written
+        from fastapi.testclient import TestClient
+
+        with TestClient(app) as http:
+            for method, url, body in [
+                ("POST", "/items/", {"name": "Lamp", "price": 12.5}),
+                ("GET", "/items/1", None),
+                ("GET", "/items/999", None),
+            ]:
+                response = http.request(method, url, json=body)
+                print(f"   {method} {url} → {response.status_code} {response.json()}")
 
 
 def main() -> None:

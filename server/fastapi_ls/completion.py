@@ -370,16 +370,21 @@ def _added_imports(statements: Sequence[str], inserted_names: set[str]) -> list[
 def _documentation(
     client: ClientFeatures, snippet: Snippet, code: str, added: list[str]
 ) -> types.MarkupContent | str:
+    install = f"Needs `pip install {' '.join(snippet.packages)}`." if snippet.packages else ""
     if client.markdown:
         parts = [snippet.description, f"```python\n{code.rstrip()}\n```"]
         if added:
             parts.append("Adds imports:\n\n```python\n" + "\n".join(added) + "\n```")
+        if install:
+            parts.append(install)
         parts.append(f"[Documentation]({snippet.docs})")
         return types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n".join(parts))
     # Without Markdown the description is the item's detail; said once is enough.
     parts = [code.rstrip()]
     if added:
         parts.append("Adds imports:\n" + "\n".join(added))
+    if install:
+        parts.append(install.replace("`", ""))
     parts.append(f"Documentation: {snippet.docs}")
     text = "\n\n".join(parts)
     if client.plaintext_markup:

@@ -47,6 +47,7 @@ VARIABLES = frozenset(
         "create_model",
         "response_model",
         "collection",  # the path of the model's collection ("/items"); "" under a prefixed router
+        "route_prefix",  # the target router's prefix as a relative URL ("auth/"), else ""
         "update_model",  # the file's update schema ("ItemUpdate"), else the table's name + Update
         "session",  # the session parameter's annotation: "SessionDep" or Annotated[...]
         "session_class",  # "Session" or "AsyncSession", as the project's ORM names it

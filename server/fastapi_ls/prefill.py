@@ -10,6 +10,7 @@ schemas are request bodies, the *public* schema is the ``response_model``.  Suff
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable
 
@@ -72,6 +73,7 @@ def prefill(analysis: ModuleAnalysis, conventions: Conventions) -> Prefill:
     values["update_model"] = update or f"{stem}Update"
     values["response_model"] = public
     values["collection"] = _collection(analysis, values["target"], stem, conventions)
+    values["route_prefix"] = _route_prefix(analysis, values["target"])
 
     orm = _orm(analysis, conventions)
     db_dep = _dependency(analysis, conventions, "db") or DEFAULT_DB_DEPENDENCY
@@ -210,6 +212,21 @@ def _collection(analysis: ModuleAnalysis, target: str, stem: str, conventions: C
     words = re.sub(r"(?<!^)(?=[A-Z])", "-", stem or DEFAULT_TABLE).lower().split("-")
     words[-1] = plural(words[-1], conventions)
     return "/" + "-".join(words)
+
+
+def _route_prefix(analysis: ModuleAnalysis, target: str) -> str:
+    """The target router's prefix as a URL relative to the root ("auth/"), for ``tokenUrl``.
+
+    A prefix given at ``include_router`` in another module is not seen.
+    """
+    source = analysis.constructor_keywords.get(target, {}).get("prefix")
+    try:
+        prefix = ast.literal_eval(source) if source else ""
+    except (ValueError, SyntaxError):
+        return ""
+    if not isinstance(prefix, str) or not prefix.strip("/"):
+        return ""
+    return prefix.strip("/") + "/"
 
 
 def plural(word: str, conventions: Conventions) -> str:

@@ -192,3 +192,37 @@ def test_imports_reduced_to_the_names_used():
 def test_broken_code_gives_values():
     found = values("class (BaseModel:\nfrom sqlmodel import\nSessionDep = Annotated[\n")
     assert found["model"] == "Item"
+
+
+def test_app_scoped_snippets_need_the_app():
+    kb = knowledge.load()
+    router_module = prefill(analyse(ROUTER_MODULE), CONVENTIONS)
+    app_module = prefill(analyse(SQL_TUTORIAL), CONVENTIONS)
+    for snippet_id in ("middleware-cors", "decorator-exception-handler", "include-router"):
+        assert not router_module.allows(kb.snippet(snippet_id))
+        assert app_module.allows(kb.snippet(snippet_id))
+
+
+def test_patch_snippet_brings_an_update_schema_only_when_the_file_has_none():
+    kb = knowledge.load()
+    with_update = prefill(analyse(SQL_TUTORIAL), CONVENTIONS)
+    without = prefill(analyse("from fastapi import FastAPI\napp = FastAPI()\n"), CONVENTIONS)
+    assert with_update.allows(kb.snippet("route-patch-item"))
+    assert not with_update.allows(kb.snippet("route-patch-item-with-model"))
+    assert without.allows(kb.snippet("route-patch-item-with-model"))
+    assert not without.allows(kb.snippet("route-patch-item"))
+
+
+@pytest.mark.parametrize(
+    ("constructor", "expected"),
+    [
+        ('prefix="/auth"', "auth/"),
+        ('prefix="/api/v1/auth/"', "api/v1/auth/"),
+        ("", ""),
+        ("prefix=PREFIX", ""),
+        ('prefix="/"', ""),
+    ],
+)
+def test_token_url_follows_the_router_prefix(constructor, expected):
+    source = f"from fastapi import APIRouter\nrouter = APIRouter({constructor})\n"
+    assert values(source)["route_prefix"] == expected

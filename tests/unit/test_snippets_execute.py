@@ -33,7 +33,7 @@ from typing import Annotated, Any
 
 import jwt
 import pytest
-from fastapi import APIRouter, Depends, FastAPI, status
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, status
 from fastapi.routing import APIRoute, APIWebSocketRoute
 from packaging.version import Version
 from pydantic import ValidationError
@@ -75,8 +75,26 @@ VARIABLE_REQUIRES = {
 #: Variables the server derives from the others or from the file's imports; they require
 #: nothing of the file.
 DERIVED_VARIABLES = frozenset(
-    {"collection", "session_class", "session_module", "select_module", "query", "async", "await"}
+    {
+        "collection",
+        "route_prefix",
+        "session_class",
+        "session_module",
+        "select_module",
+        "query",
+        "async",
+        "await",
+    }
 )
+
+#: What a body's use needs installed beyond FastAPI and Pydantic, by a pattern of the use.
+PACKAGE_OF = {
+    r"\bimport jwt\b": "pyjwt",
+    r"\bpwdlib\b": "pwdlib[argon2]",
+    r"\bEmailStr\b": "email-validator",
+    r"\bsqlmodel\b": "sqlmodel",
+    r"\bForm\(|\bUploadFile\b": "python-multipart",
+}
 
 # --------------------------------------------------------------------------------------------
 # Preludes: what a user's file has when a snippet "requires" it.
@@ -478,7 +496,7 @@ def _(m, client):
 @check("app-main-routers")
 def _(m, client):
     assert client.get("/api/v1/items/").json() == ["one"]
-    assert client.get("/health").json() == {"status": "ok"}
+    assert client.get("/").json() == {"message": "Hello World"}
 
 
 @check("router-module")
@@ -847,10 +865,20 @@ def _(m, client):
 def _(m, client):
     @m.app.get("/boom")
     async def boom():
-        raise ValueError("bad value")
+        raise HTTPException(status_code=401, detail="no", headers={"WWW-Authenticate": "Bearer"})
 
     response = client.get("/boom")
-    assert (response.status_code, response.json()) == (400, {"detail": "bad value"})
+    assert (response.status_code, response.json()) == (401, {"error": "no"})
+    assert response.headers["www-authenticate"] == "Bearer"
+    missing = client.get("/no-such-page")  # Starlette's own 404 goes through it too
+    assert (missing.status_code, missing.json()) == (404, {"error": "Not Found"})
+
+    @m.app.get("/bug")
+    async def bug():
+        raise ValueError("bad input")
+
+    with pytest.raises(ValueError):  # a server bug stays a 500, never a 400 echoing input
+        client.get("/bug")
 
 
 @check("raise-404")
@@ -1161,6 +1189,14 @@ def test_snippet_data_is_well_formed(snippet_id):
         assert not snippet.requires, "an empty file has nothing a snippet could require"
     if "decorator" in snippet.contexts:
         assert snippet.body.startswith(("@{{target}}.", "@{{app}}.")), "the body replaces '@'"
+    needed = {
+        package
+        for pattern, package in PACKAGE_OF.items()
+        if re.search(pattern, text + "\n".join(snippet.imports))
+    }
+    assert needed <= set(snippet.packages), "say what to pip install in the item's documentation"
+    if "{{app}}" in snippet.body and "test_module" not in snippet.contexts:
+        assert "app_in_scope" in snippet.when, "offered only where the app is in scope"
     if "signature" in snippet.contexts:
         assert "\n" not in text and not text.rstrip().endswith(","), "one parameter"
 

@@ -378,12 +378,6 @@ POSITIVE = [
         "proxy.py",
         "app.add_middleware(ProxyHeaders|Middleware",
     ),
-    (
-        "proxy-headers",
-        "app/main.py",
-        "proxy.py",
-        "app.add_middleware(TrustedHost|Middleware",
-    ),
     ("proxy-headers", "app/main.py", "proxy.py", 'request.headers.get("X-Forwarded-|For"'),
     ("proxy-headers", "app/main.py", "proxy.py", "proxy_|headers=True"),
     # Pydantic v1 idioms

@@ -1,11 +1,15 @@
-"""Pydantic models of the shop."""
+"""The shop's models: the Item table and the schemas of its API."""
 
-from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Field, SQLModel
 
 
-class ItemBase(BaseModel):
+class ItemBase(SQLModel):
     name: str = Field(min_length=1, max_length=100)
     price: float = Field(gt=0)
+
+
+class Item(ItemBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
 
 
 class ItemCreate(ItemBase):
@@ -14,6 +18,3 @@ class ItemCreate(ItemBase):
 
 class ItemPublic(ItemBase):
     id: int
-
-    model_config = ConfigDict(from_attributes=True)
-

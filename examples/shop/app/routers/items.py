@@ -1,24 +1,17 @@
 """Routes for the items of the shop."""
 
-from typing import Annotated
+from fastapi import APIRouter, status
 
-from fastapi import APIRouter, Depends, HTTPException
-
-from ..deps import get_db
-from ..models import ItemCreate, ItemPublic
+from ..database import SessionDep
+from ..models import Item, ItemCreate, ItemPublic
 
 router = APIRouter(prefix="/items", tags=["items"])
 
 
-@router.get("/{item_id}", response_model=ItemPublic)
-async def read_item(item_id: int, db: Annotated[dict, Depends(get_db)]):
-    if item_id not in db:
-        raise HTTPException(status_code=404, detail="Item not found")
-    return db[item_id]
-
-
-@router.post("/", response_model=ItemPublic)
-async def create_item(item: ItemCreate, db: Annotated[dict, Depends(get_db)]):
-    db[len(db) + 1] = item.model_dump()
-    return {"id": len(db), **item.model_dump()}
-
+@router.post("/", response_model=ItemPublic, status_code=status.HTTP_201_CREATED)
+def create_item(item: ItemCreate, session: SessionDep):
+    db_item = Item.model_validate(item)
+    session.add(db_item)
+    session.commit()
+    session.refresh(db_item)
+    return db_item
