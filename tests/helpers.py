@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -44,12 +46,25 @@ def plain_text_client() -> types.ClientCapabilities:
     return capabilities
 
 
+def accept_registrations(client: LanguageClient) -> None:
+    """Accept ``client/registerCapability`` as editors do, keeping the registrations in
+    ``client.registrations`` (the server registers its file watcher dynamically)."""
+    if hasattr(client, "registrations"):
+        return
+    client.registrations = []
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(params: types.RegistrationParams) -> None:
+        client.registrations.extend(params.registrations)
+
+
 async def start_session(
     client: LanguageClient,
     editor: str,
     root: Path,
     options: dict | None = None,
 ) -> types.InitializeResult:
+    accept_registrations(client)
     if editor == "plaintext":
         capabilities = plain_text_client()
     else:
@@ -195,3 +210,34 @@ def fix_code_action_structuring(client: LanguageClient) -> None:
 
     converter.register_structure_hook(union, structure)
     converter.register_structure_hook(types.Union[types.Command, types.CodeAction], structure)
+
+
+ROUTE_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "routes"
+TEMPLATE_TESTS = Path(__file__).resolve().parent / "fixtures" / "routes_lsp" / "template_tests"
+
+
+def template_project(folder: Path) -> Path:
+    """A copy of the full-stack-template-style fixture, with its test modules."""
+    root = folder / "template"
+    shutil.copytree(ROUTE_FIXTURES / "template", root)
+    shutil.copytree(TEMPLATE_TESTS, root / "tests")
+    return root
+
+
+async def route_table(client: LanguageClient, params: dict | None = None) -> dict:
+    """``fastapiLs/routes`` once the first index build is done."""
+    for _ in range(200):
+        table = plain(await client.protocol.send_request_async("fastapiLs/routes", params or {}))
+        if table["ready"]:
+            return table
+        await asyncio.sleep(0.05)
+    raise AssertionError("the workspace index never became ready")
+
+
+def plain(value):
+    """A result of an own request as JSON values (pygls gives nested named tuples)."""
+    if hasattr(value, "_asdict"):
+        return {key: plain(item) for key, item in value._asdict().items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return value

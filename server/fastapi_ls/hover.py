@@ -20,6 +20,7 @@ from .knowledge import Card, KnowledgeBase, Topic
 from .param_docs import ParamDoc
 from .source_text import ends_in_comment_or_string, route_decorator, unclosed_bracket
 from .tier2 import topics_at
+from .workspace_index import Route
 from .workspace_modules import ImportedName
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
@@ -42,6 +43,12 @@ _CLASS_HEADER = re.compile(r"^class\s+\w+\s*\(([^)]*)\)")
 ParamLookup = Callable[[str, str], ParamDoc | None]
 #: Cross-module lookup: an import origin -> where it is defined.
 ImportLookup = Callable[[str], ImportedName | None]
+#: The workspace index's routes declared at a 0-based line of the hovered file.
+RoutesAt = Callable[[int], Sequence[Route]]
+
+
+def no_routes(line: int) -> Sequence[Route]:
+    return ()
 
 
 @attrs.frozen
@@ -66,6 +73,9 @@ class HoverRequest:
     imports: ImportLookup
     #: installed package versions, for the "from the installed FastAPI x.y" note
     installed: dict[str, str] = attrs.field(factory=dict)
+    #: the project's routes (full paths, include chains); without them the card says what
+    #: the file alone says
+    routes_at: RoutesAt = no_routes
 
 
 def hover(request: HoverRequest) -> Hover | None:
@@ -282,6 +292,14 @@ def _route_hover(
             return None
     target, method = decorator
     resolved = _symbol(request, f"{target}.{method}")
+    indexed = [
+        route
+        for route in request.routes_at(start)
+        if route.decorator[0] <= start <= route.decorator[2]
+    ]
+    if indexed:
+        card = _find_card(request.knowledge, resolved.symbol) if resolved else None
+        return render.routes(indexed, card)
     if resolved is None:
         return None
     source = "".join(request.lines[start : start + MAX_SCAN_LINES])
@@ -292,6 +310,17 @@ def _route_hover(
     prefix = (resolved.keywords or {}).get("prefix")
     card = _find_card(request.knowledge, resolved.symbol)
     return render.route(route, _literal(prefix) if prefix else None, card)
+
+
+def route_card(routes: Sequence[Route], markdown: bool) -> str:
+    """The card of routes a request reaches (hover on a test client's path)."""
+    return _Renderer(markdown).routes(routes)
+
+
+def _module_label(path: str) -> str:
+    """``items.py``, or ``routes/__init__.py`` for a package."""
+    parts = path.replace("\\", "/").split("/")
+    return "/".join(parts[-2:]) if parts[-1] == "__init__.py" else parts[-1]
 
 
 def _route_decorator_above(lines: Sequence[str], def_line: int) -> int | None:
@@ -408,6 +437,51 @@ class _Renderer:
         if card is not None:
             lines += ["", self._heading(card.title, card.summary), "", self._link(card.docs)]
         return "\n".join(lines)
+
+    def routes(self, routes: Sequence[Route], card: Card | None = None) -> str:
+        """The route as the project serves it: one block per app (and include) serving it."""
+        bullet = "- " if self.markdown else "  "
+        blocks = []
+        for route in routes:
+            title = f"{route.label}"
+            lines = [
+                f"**{title}** — `{route.endpoint}`"
+                if self.markdown
+                else f"{title} — {route.endpoint}"
+            ]
+            facts = []
+            if route.app is not None:
+                steps = [f"`{route.app.label}`"]
+                steps += [
+                    f"`{link.name}` ({_module_label(link.file)}"
+                    + (f", `{link.prefix}`)" if link.prefix else ")")
+                    for link in route.chain
+                ]
+                facts.append("served by " + " → ".join(steps))
+            else:
+                facts.append("no app includes this router: FastAPI does not serve it")
+            if route.condition:
+                facts.append(f"only when `{route.condition}`")
+            parameters = _PATH_PARAMETER.findall(route.path)
+            if parameters:
+                facts.append("path parameters: " + ", ".join(f"`{p}`" for p in parameters))
+            dependencies = (*route.router_dependencies, *route.route_dependencies)
+            if dependencies:
+                facts.append("dependencies: " + ", ".join(f"`{d}`" for d in dependencies))
+            if route.response_model:
+                facts.append(f"response model: `{route.response_model}`")
+            if route.status_code:
+                facts.append(f"status code: `{route.status_code}`")
+            if route.tags:
+                facts.append("tags: " + ", ".join(f"`{t}`" for t in route.tags))
+            lines += [bullet + self._text(fact) for fact in facts]
+            blocks.append("\n".join(lines))
+        text = "\n\n".join(blocks)
+        if card is not None:
+            text += (
+                "\n\n" + self._heading(card.title, card.summary) + "\n\n" + self._link(card.docs)
+            )
+        return text
 
     def tier2(self, topic: Topic, *, alone: bool) -> str:
         action = "the Context7 code action fetches its current documentation"

@@ -41,6 +41,12 @@ from .line_document import OpenDocuments
 log = logging.getLogger(__name__)
 
 STATUS_REQUEST = "fastapiLs/status"
+#: The route table for the Routes view (see :mod:`fastapi_ls.lsp.routes`).
+ROUTES_REQUEST = "fastapiLs/routes"
+#: Sent to the client when the route table changed.
+ROUTES_CHANGED_NOTIFICATION = "fastapiLs/routesChanged"
+#: Requests of this server's own (not in LSP).
+OWN_REQUESTS = frozenset({STATUS_REQUEST, ROUTES_REQUEST})
 #: How often the editor process is checked for being alive.
 PARENT_POLL_SECONDS = 1.0
 

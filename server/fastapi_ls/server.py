@@ -27,6 +27,7 @@ from .line_document import LineDocument
 from .lsp import DIAGNOSTIC_SOURCES, register
 from .lsp.capabilities import ClientSupport
 from .lsp.diagnostics import DiagnosticsPublisher
+from .lsp.routes import RouteService
 from .lsp.view import DocumentView
 from .param_docs import ParamDocs
 from .protocol import FastApiProtocol
@@ -52,6 +53,7 @@ class FastApiLanguageServer(LanguageServer):
         self.param_docs = ParamDocs()
         self.modules = ModuleIndex(self.open_analysis)
         self.diagnostics = DiagnosticsPublisher(self, DIAGNOSTIC_SOURCES)
+        self.routes = RouteService(self)
 
     # --- documents -----------------------------------------------------------------------
 

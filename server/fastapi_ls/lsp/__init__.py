@@ -9,15 +9,38 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import code_actions, commands, completion, hover, lifecycle, migrations, text_sync
+from . import (
+    code_actions,
+    commands,
+    completion,
+    hover,
+    lifecycle,
+    migrations,
+    routes,
+    symbols,
+    test_calls,
+    text_sync,
+)
+from .route_diagnostics import ROUTE_CHECKS
 
 if TYPE_CHECKING:
     from ..server import FastApiLanguageServer
 
 #: Every adapter module, each with a ``register(server)`` function.
-ADAPTERS = (lifecycle, text_sync, completion, hover, code_actions, commands, migrations)
+ADAPTERS = (
+    lifecycle,
+    text_sync,
+    completion,
+    hover,
+    code_actions,
+    commands,
+    migrations,
+    routes,
+    symbols,
+    test_calls,
+)
 #: Every source of published diagnostics.
-DIAGNOSTIC_SOURCES = (migrations.CHECKS,)
+DIAGNOSTIC_SOURCES = (migrations.CHECKS, ROUTE_CHECKS)
 
 
 def register(server: FastApiLanguageServer) -> None:

@@ -9,6 +9,7 @@ from lsprotocol import types
 from .. import completion
 from ..context import cursor_context
 from .errors import SAME_AS_PARAMS, guarded
+from .test_calls import path_items
 
 if TYPE_CHECKING:
     from ..server import FastApiLanguageServer
@@ -19,6 +20,9 @@ TRIGGER_CHARACTERS = ["@", "=", "(", ".", ","]
 def complete(
     ls: FastApiLanguageServer, params: types.CompletionParams
 ) -> types.CompletionList | None:
+    paths = path_items(ls, params)
+    if paths is not None:
+        return paths
     if not ls.settings.snippets.enabled:
         return None
     view = ls.fastapi_view(params.text_document.uri)

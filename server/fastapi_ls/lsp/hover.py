@@ -8,6 +8,7 @@ from lsprotocol import types
 
 from .. import hover
 from .errors import guarded
+from .test_calls import call_hover
 
 if TYPE_CHECKING:
     from ..server import FastApiLanguageServer
@@ -19,6 +20,10 @@ def hover_card(ls: FastApiLanguageServer, params: types.HoverParams) -> types.Ho
     view = ls.view(params.text_document.uri)
     if not view.state.tier2_enabled:
         return None
+    on_call = call_hover(ls, params)
+    if on_call is not None:
+        return on_call
+    index = ls.routes.index if ls.routes.active else None
     line, column = view.position(params.position)
     importer = view.path
     markdown = ls.support.hover_markdown
@@ -34,6 +39,7 @@ def hover_card(ls: FastApiLanguageServer, params: types.HoverParams) -> types.Ho
             param_docs=ls.parameter_doc,
             imports=lambda origin: ls.modules.resolve(importer, origin, ls.workspace_roots()),
             installed={name: str(version) for name, version in ls.installed.items()},
+            routes_at=(lambda at: index.route_at(importer, at)) if index else hover.no_routes,
         )
     )
     if found is None:

@@ -27,6 +27,8 @@ def initialized(ls: FastApiLanguageServer, params: types.InitializedParams) -> N
         ls.tell_user(f"fastapi-ls settings: {problem}", types.MessageType.Warning)
     ls.pending_problems = []
     ls.inspect_environment()
+    ls.routes.start()
+    ls.routes.watch_files()
 
 
 async def did_change_configuration(

@@ -15,21 +15,25 @@ if TYPE_CHECKING:
 def did_open(ls: FastApiLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
     ls.documents.refresh(ls.fetch_document(params.text_document.uri))
     ls.diagnostics.schedule(params.text_document.uri, 0)
+    ls.routes.document_changed(params.text_document.uri, 0)
 
 
 def did_change(ls: FastApiLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
     document = ls.fetch_document(params.text_document.uri)
     ls.documents.changed(document, params.content_changes)
     ls.diagnostics.schedule(params.text_document.uri)
+    ls.routes.document_changed(params.text_document.uri)
 
 
 def did_save(ls: FastApiLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
     ls.documents.forget_projects()
+    ls.routes.document_changed(params.text_document.uri, 0)
 
 
 def did_close(ls: FastApiLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
     ls.documents.forget(params.text_document.uri)
     ls.diagnostics.forget(params.text_document.uri)
+    ls.routes.document_closed(params.text_document.uri)
 
 
 def register(server: FastApiLanguageServer) -> None:

@@ -7,6 +7,7 @@ LSP ``character``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import attrs
@@ -67,3 +68,32 @@ class DocumentView:
     @property
     def version(self) -> int | None:
         return self.document.version
+
+
+class WorkspaceFiles:
+    """Client ranges in any file of the workspace, open or not, for one request: each file's
+    lines are read once (from the open document, else from disk)."""
+
+    def __init__(self, fetch: Callable[[str], LineDocument]) -> None:
+        self._fetch = fetch
+        self._documents: dict[str, LineDocument] = {}
+
+    def document(self, path: str) -> LineDocument:
+        document = self._documents.get(path)
+        if document is None:
+            document = self._documents[path] = self._fetch(Path(path).as_uri())
+        return document
+
+    def lines(self, path: str) -> list[str]:
+        return self.document(path).lines
+
+    def range(self, path: str, span: tuple[int, int, int, int]) -> types.Range:
+        document = self.document(path)
+        lines, codec = document.lines, document.position_codec
+        return types.Range(
+            start=to_client(lines, codec, span[0], span[1]),
+            end=to_client(lines, codec, span[2], span[3]),
+        )
+
+    def location(self, path: str, span: tuple[int, int, int, int]) -> types.Location:
+        return types.Location(uri=Path(path).as_uri(), range=self.range(path, span))

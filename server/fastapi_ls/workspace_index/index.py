@@ -73,6 +73,8 @@ class Snapshot:
         self.is_fastapi_project = is_fastapi_project
         self.module_count = module_count
         self.stale_files = stale_files
+        #: (module, dotted name) -> the string it holds, filled by ``resolve_string``
+        self.strings: dict[tuple[str, str], str | None] = {}
 
     @classmethod
     def empty(cls) -> Snapshot:
@@ -400,6 +402,32 @@ class WorkspaceIndex:
 
     def diagnostics(self, path: str | os.PathLike[str]) -> list[Diagnostic]:
         return self.snapshot.diagnostics.get(normalise(path), [])
+
+    def files(self) -> list[str]:
+        """Every Python file the index knows (read or not)."""
+        with self._lock:
+            return list(self._modules)
+
+    def resolve_string(
+        self, path: str | os.PathLike[str], name: str, timeout: float = -1
+    ) -> str | None:
+        """The constant string a dotted module-level name of ``path`` holds
+        (``settings.API_V1_STR`` through the module's imports); None when it holds none, or
+        when the index is busy for longer than ``timeout`` seconds (-1: wait)."""
+        snapshot = self.snapshot
+        key = (normalise(path), name)
+        if key in snapshot.strings:
+            return snapshot.strings[key]
+        if not self._lock.acquire(timeout=timeout):
+            return None
+        try:
+            linker = self._linker
+            ref = tuple(name.split("."))
+            value = linker.string(key[0], "", (ref,)) if linker and all(ref) else None
+        finally:
+            self._lock.release()
+        snapshot.strings[key] = value
+        return value
 
 
 def _in_tests(path: str) -> bool:
