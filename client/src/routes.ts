@@ -156,19 +156,23 @@ export const NO_APP = "fastapiLs.routes.noApp";
 interface Branch {
   readonly id: string;
   readonly label: string;
+  /** The routes under it that pass the filter. */
   readonly routes: RouteInfo[];
+  /** The paths of all routes under it, filtered or not: what it is described by. */
+  readonly paths: string[];
   readonly children: (Branch | RouteInfo)[];
   readonly branches: Map<string, Branch>;
 }
 
 function branch(id: string, label: string): Branch {
-  return { id, label, routes: [], children: [], branches: new Map() };
+  return { id, label, routes: [], paths: [], children: [], branches: new Map() };
 }
 
 /**
  * Apps → routers → routes: each route sits under the routers of its include chain, in the
  * order the server lists them (the order FastAPI matches them in). Apps without a matching
- * route are kept when there is no filter, so that an app with no routes yet still shows.
+ * route are kept when there is no filter, so that an app with no routes yet still shows. A
+ * router is described by the path all its routes share, filtered or not.
  */
 export function buildTree(
   table: RouteTable,
@@ -182,17 +186,24 @@ export function buildTree(
   // The tree needs unique ids; the server's are, but a broken answer must not break the view.
   const seen = new Set<string>();
   for (const route of table.routes) {
-    if (seen.has(route.id) || !matchesFilter(route, filter)) {
+    if (seen.has(route.id)) {
       continue;
     }
     seen.add(route.id);
+    const matches = matchesFilter(route, filter);
     const rootId = route.app !== null && roots.has(route.app) ? route.app : NO_APP;
     let node: Branch | undefined = roots.get(rootId);
     if (node === undefined) {
       node = branch(rootId, "Not included by any app");
       roots.set(rootId, node);
     }
-    node.routes.push(route);
+    const passing = (branch: Branch): void => {
+      branch.paths.push(route.path);
+      if (matches) {
+        branch.routes.push(route);
+      }
+    };
+    passing(node);
     // The chain starts with the app when the route has one.
     const routers = route.app !== null ? route.chain.slice(1) : route.chain;
     for (const name of routers) {
@@ -202,10 +213,12 @@ export function buildTree(
         node.branches.set(name, child);
         node.children.push(child);
       }
-      child.routes.push(route);
+      passing(child);
       node = child;
     }
-    node.children.push(route);
+    if (matches) {
+      node.children.push(route);
+    }
   }
   const apps = new Map(table.apps.map((app) => [app.id, app]));
   const nodes: AppNode[] = [];
@@ -221,24 +234,31 @@ export function buildTree(
       label: root.label,
       description: `${where}${countRoutes(root.routes.length)}`,
       ...(app === undefined ? {} : { app }),
-      children: root.children.map(toNode),
+      children: toNodes(root.children),
     });
   }
   // The group of routers no app includes comes last.
   return nodes.sort((a, b) => Number(a.id === NO_APP) - Number(b.id === NO_APP));
 }
 
-function toNode(item: Branch | RouteInfo): TreeNode {
-  if ("children" in item) {
-    return {
+/** Routers without a route that passes the filter are left out. */
+function toNodes(items: readonly (Branch | RouteInfo)[]): TreeNode[] {
+  return items.flatMap((item): TreeNode[] => {
+    if (!("children" in item)) {
+      return [{ kind: "route", id: item.id, route: item }];
+    }
+    if (item.routes.length === 0) {
+      return [];
+    }
+    const router: RouterNode = {
       kind: "router",
       id: item.id,
       label: item.label,
-      description: commonPath(item.routes.map((route) => route.path)),
-      children: item.children.map(toNode),
+      description: commonPath(item.paths),
+      children: toNodes(item.children),
     };
-  }
-  return { kind: "route", id: item.id, route: item };
+    return [router];
+  });
 }
 
 export function countRoutes(count: number): string {

@@ -128,8 +128,8 @@ describe("buildTree", () => {
   it("filters on method, path, endpoint, tag and condition, dropping empty apps and routers", () => {
     assert.deepEqual(outline(buildTree(fixture(), "post items", relative)), [
       "app — main.py · 1 route",
-      "  api — /root/api/versions/v1/items",
-      "    v1 — /root/api/versions/v1/items",
+      "  api — /root/api",
+      "    v1 — /root/api/versions/v1",
       "      items — /root/api/versions/v1/items",
       "        POST /root/api/versions/v1/items/",
     ]);
