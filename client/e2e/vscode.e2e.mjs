@@ -455,18 +455,19 @@ async function routesView(page) {
   await runCommand(page, "FastAPI: Search Routes");
   await page.keyboard.type("del items");
   const picks = page.locator(".quick-input-list .monaco-list-row");
-  // The rows follow the typing; the test then checks which came first.
+  // The rows follow the typing: read them once all is typed and they hold still.
+  const query = page.locator(".quick-input-widget input").first();
+  let last = "";
   await waitFor(
-    async () =>
-      (
-        await picks
-          .first()
-          .innerText()
-          .catch(() => "")
-      ).startsWith("DELETE"),
+    async () => {
+      const shown = JSON.stringify(await picks.allInnerTexts());
+      const same = shown === last;
+      last = shown;
+      return same && (await query.inputValue()) === "del items" && (await picks.count()) > 0;
+    },
     10000,
     "route search rows",
-  ).catch(() => {});
+  );
   report.routeSearch = await picks.allInnerTexts();
   await page.keyboard.press("Enter");
   report.routeSearched = await openedAt(page, "items.py", "(11 selected)");

@@ -368,8 +368,9 @@ const SEPARATORS = new Set(["/", "{", "}", "_", "-", ".", " ", "|", ":"]);
 
 /**
  * How well `query` matches `text` as a fuzzy subsequence (higher is better), undefined when
- * it does not. Each whitespace-separated word must match on its own; letters that follow one
- * another, or start a path segment or word, count more.
+ * it does not. Each whitespace-separated word must match on its own, starting where a path
+ * segment or word starts (or anywhere, when the word appears whole); letters that follow one
+ * another, or start a segment or word, count more.
  */
 export function fuzzyScore(query: string, text: string): number | undefined {
   const lower = text.toLowerCase();
@@ -388,11 +389,12 @@ function wordScore(word: string, text: string): number | undefined {
   // Best of the greedy matches starting at each place the first letter appears: enough for
   // short labels, and cheaper than a full alignment.
   let best: number | undefined;
-  for (
-    let start = text.indexOf(word[0] ?? "");
-    start !== -1;
-    start = text.indexOf(word[0] ?? "", start + 1)
-  ) {
+  const first = word[0] ?? "";
+  for (let start = text.indexOf(first); start !== -1; start = text.indexOf(first, start + 1)) {
+    const boundary = start === 0 || SEPARATORS.has(text[start - 1] ?? "");
+    if (!boundary && !text.startsWith(word, start)) {
+      continue;
+    }
     let score = 0;
     let position = start;
     let previous = -2;

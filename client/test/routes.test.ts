@@ -201,6 +201,14 @@ describe("route search", () => {
     assert.notEqual(fuzzyScore("v1 stat", "GET /api/v1/status"), undefined);
     assert.equal(fuzzyScore("mtig", "GET /items/{id}"), undefined);
     assert.equal(fuzzyScore("post", "GET /items/{id}"), undefined);
+    assert.notEqual(fuzzyScore("tems", "GET /items/{id}"), undefined, "a whole word anywhere");
+  });
+
+  it("starts each word where a segment or word starts", () => {
+    const scattered = "POST /password-recovery-html-content/{email} recover_password_html_content";
+    assert.equal(fuzzyScore("del items", scattered), undefined);
+    assert.equal(fuzzyScore("tms", "GET /items/{id}"), undefined);
+    assert.notEqual(fuzzyScore("rpass", scattered), undefined);
   });
 
   it("ranks letters together and at segment starts above scattered ones", () => {
