@@ -11,11 +11,13 @@
 // warning, its "Open Settings" button, the fall-back in the log), then the launch and Context7
 // settings in User settings, applied live. Then completion, hover, the Context7 code action and
 // its Markdown preview, the palette's "Set Context7 API Key" (secret storage, restart) and
-// "Look Up in Context7…", and last `fastapiLs.path`.
+// "Look Up in Context7…", then `fastapiLs.path`, and last the Routes view on the template
+// project copied beside main.py: the tree filtered, a click to an endpoint, route search.
 // Every wait is bounded; the report says which step failed, with a screenshot beside it.
 
 import { spawn, spawnSync } from "node:child_process";
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -111,6 +113,10 @@ async function main() {
   mkdirSync(join(userData, "User"), { recursive: true });
   writeFileSync(join(workspace, "main.py"), MAIN);
   writeFileSync(join(workspace, "pyproject.toml"), '[project]\nname = "shop"\ndependencies = ["fastapi"]\n');
+  // A second app with nested routers, a conditional include and tests that call its routes.
+  const fixtures = join(env.REPO, "tests", "fixtures");
+  cpSync(join(fixtures, "routes", "template", "app"), join(workspace, "app"), { recursive: true });
+  cpSync(join(fixtures, "routes_lsp", "template_tests"), join(workspace, "tests"), { recursive: true });
 
   const context7 = await startAndWait(
     env.PYTHON,
@@ -382,6 +388,109 @@ async function drive(page, url, context7) {
     "the server of fastapiLs.path",
   );
   step("fastapiLs.path applied");
+
+  await routesView(page);
+}
+
+/** The Routes view, filtered to what fits in it, a click on a route, and route search. */
+async function routesView(page) {
+  // One editor group beside the view, for the picture.
+  await runCommand(page, "View: Close Editors in Other Groups");
+  await runCommand(page, "Focus on Routes View");
+  // The view has the "FastAPI" side bar to itself.
+  const pane = page.locator("#workbench\\.parts\\.sidebar").first();
+  const rows = () =>
+    pane.locator(".monaco-list-row").evaluateAll((nodes) =>
+      nodes.map((node) => ({
+        level: Number(node.getAttribute("aria-level")),
+        name: node.querySelector(".label-name")?.textContent ?? "",
+        description: node.querySelector(".label-description")?.textContent ?? "",
+      })),
+    );
+  const filterTo = async (text, expected) => {
+    await runCommand(page, "FastAPI: Filter Routes");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type(text);
+    await page.keyboard.press("Enter");
+    await page.locator(".quick-input-widget").waitFor({ state: "hidden", timeout: 5000 });
+    // Filtered once every route shown (`METHOD /path`) has the word in its path.
+    const filtered = (shown) =>
+      shown.some((row) => row.name === expected) &&
+      shown.every((row) => !row.name.includes(" /") || row.name.includes(text));
+    // …and the rows read the same twice in a row (the tree redraws in steps).
+    let last = "";
+    await waitFor(
+      async () => {
+        const shown = await rows();
+        const same = JSON.stringify(shown) === last;
+        last = JSON.stringify(shown);
+        return same && filtered(shown);
+      },
+      60000,
+      expected,
+    );
+    return JSON.parse(last);
+  };
+  report.routesConditional = await filterTo("private", "POST /api/v1/private/users/");
+  report.routesItems = await filterTo("items", "GET /api/v1/items/{id}");
+  step("routes view", { rows: report.routesItems.length });
+
+  // A click on a route opens its endpoint with the function's name selected.
+  await pane.locator(".monaco-list-row", { hasText: "GET /api/v1/items/{id}" }).first().click();
+  report.routeClicked = await openedAt(page, "items.py", "(9 selected)");
+  // The server's CodeLens ("2 tests") above the endpoint, for the picture.
+  await page
+    .locator(".codelens-decoration")
+    .first()
+    .waitFor({ timeout: 10000 })
+    .catch(() => {});
+  report.codeLenses = await page.locator(".codelens-decoration").allInnerTexts();
+  await page.mouse.move(700, 400);
+  await page.waitForTimeout(500);
+  await screenshot(page, "routes-view");
+  await runCommand(page, "FastAPI: Clear Routes Filter");
+  step("route clicked", report.routeClicked);
+
+  // Route search: fuzzy over `METHOD /path`; Enter goes to the endpoint.
+  await runCommand(page, "FastAPI: Search Routes");
+  await page.keyboard.type("del items");
+  const picks = page.locator(".quick-input-list .monaco-list-row");
+  // The rows follow the typing: read them once all is typed and they hold still.
+  const query = page.locator(".quick-input-widget input").first();
+  let last = "";
+  await waitFor(
+    async () => {
+      const shown = JSON.stringify(await picks.allInnerTexts());
+      const same = shown === last;
+      last = shown;
+      return same && (await query.inputValue()) === "del items" && (await picks.count()) > 0;
+    },
+    10000,
+    "route search rows",
+  );
+  report.routeSearch = await picks.allInnerTexts();
+  await page.keyboard.press("Enter");
+  report.routeSearched = await openedAt(page, "items.py", "(11 selected)");
+  step("route searched", report.routeSearched);
+}
+
+/** Once the active tab is `file` and the selection reads `selected`: the tab and selection. */
+async function openedAt(page, file, selected) {
+  const tab = page.locator(".tabs-container .tab.active").first();
+  const selection = page.locator("#status\\.editor\\.selection").first();
+  const where = async () => ({
+    tab: ((await tab.textContent().catch(() => "")) ?? "").trim(),
+    selection: ((await selection.textContent().catch(() => "")) ?? "").trim(),
+  });
+  await waitFor(
+    async () => {
+      const now = await where();
+      return now.tab.startsWith(file) && now.selection.includes(selected);
+    },
+    15000,
+    `${file} with ${selected}`,
+  );
+  return where();
 }
 
 /**

@@ -7,6 +7,7 @@ import { watchSelectedInterpreter } from "./pythonExtension";
 import { LAUNCH_KEYS, SECTION } from "./settings";
 import { InterpreterPrompt } from "./interpreterPrompt";
 import { LanguageStatus } from "./languageStatus";
+import { registerRoutesView } from "./routesView";
 
 let manager: ServerManager | undefined;
 
@@ -21,6 +22,7 @@ export function activate(context: vscode.ExtensionContext): void {
     languageStatus,
     server,
     ...registerCommands(context, server, log),
+    ...registerRoutesView(server, log),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (LAUNCH_KEYS.some((key) => event.affectsConfiguration(`${SECTION}.${key}`))) {
         log.info("Launch settings changed: the server restarts");
@@ -45,6 +47,8 @@ export function activate(context: vscode.ExtensionContext): void {
       (line) => log.warn(line),
     ),
   );
+  // Shows the Routes view, which stays hidden in windows the extension never activated in.
+  void vscode.commands.executeCommand("setContext", "fastapiLs.active", true);
   void server.start();
 }
 

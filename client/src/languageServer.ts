@@ -25,6 +25,7 @@ import type { LanguageStatus } from "./languageStatus";
 import { planLaunch, API_KEY_VARIABLE } from "./launch";
 import { findOnPath, pythonVersion, realPath } from "./probes";
 import { NotificationProgressFeature } from "./progress";
+import { ROUTES_CHANGED } from "./routes";
 import { selectedInterpreter } from "./pythonExtension";
 import { RestartPolicy } from "./restartPolicy";
 import { settingQuery } from "./prompts";
@@ -65,6 +66,12 @@ export class ServerManager implements vscode.Disposable {
   private configurationPending = false;
   /** What the server found, as last logged: logged again only when it changes. */
   private lastReadyLine: string | undefined;
+  private readonly runningEmitter = new vscode.EventEmitter<boolean>();
+  /** True when a server is up and answers, false when it stopped or went away. */
+  readonly onDidChangeRunning = this.runningEmitter.event;
+  private readonly routesChangedEmitter = new vscode.EventEmitter<void>();
+  /** The server's `fastapiLs/routesChanged`: its route table changed. */
+  readonly onRoutesChanged = this.routesChangedEmitter.event;
 
   readonly scheduleRestart = debounce<string>((reasons) => {
     void this.restart([...new Set(reasons)].join(", "));
@@ -97,6 +104,14 @@ export class ServerManager implements vscode.Disposable {
 
   dispose(): void {
     void this.stop();
+    this.runningEmitter.dispose();
+    this.routesChangedEmitter.dispose();
+  }
+
+  /** One of the server's own requests: undefined when no server runs; throws what it answers. */
+  async request(method: string, params: object): Promise<unknown> {
+    const client = this.runningClient();
+    return client === undefined ? undefined : await client.sendRequest<unknown>(method, params);
   }
 
   /** Runtime settings changed: the server pulls them again, no restart needed. */
@@ -267,6 +282,11 @@ export class ServerManager implements vscode.Disposable {
       this.clientOptions(restarts),
     );
     client.registerFeature(new NotificationProgressFeature(client));
+    client.onNotification(ROUTES_CHANGED, () => {
+      if (this.client === client) {
+        this.routesChangedEmitter.fire();
+      }
+    });
     client.onDidChangeState(({ newState }) => {
       if (this.client !== client) {
         return;
@@ -274,6 +294,7 @@ export class ServerManager implements vscode.Disposable {
       if (newState === State.Running) {
         restarts.running();
         this.languageStatus.setState("running");
+        this.runningEmitter.fire(true);
         if (this.configurationPending) {
           this.log.info("Sending the settings that changed while the server was starting");
           void this.configurationChanged();
@@ -283,6 +304,7 @@ export class ServerManager implements vscode.Disposable {
             .then((status) => this.statusArrived(status));
         }
       } else if (newState === State.Stopped) {
+        this.runningEmitter.fire(false);
         this.languageStatus.setState(
           "stopped",
           'The server process ended; see the log. "FastAPI: Restart Server" starts it again.',
@@ -390,6 +412,7 @@ export class ServerManager implements vscode.Disposable {
     if (client === undefined) {
       return;
     }
+    this.runningEmitter.fire(false);
     // A client whose start failed refuses to stop, but still has to be disposed of.
     const running = client.needsStop();
     try {

@@ -166,3 +166,45 @@ def test_the_api_key_set_from_the_palette_reaches_context7(report):
     (first,) = [r for r in report["context7Requests"] if "websocket connection manager" in r]
     assert first.endswith(" -")
     assert any(tab.startswith("Preview sse-streaming-events") for tab in report["lookupTabs"])
+
+
+TEMPLATE_ITEMS = ROOT / "tests" / "fixtures" / "routes" / "template" / "app" / "api" / "routes"
+
+
+def _line_of(name: str) -> int:
+    """The 1-based line where ``def name`` is in the template's items module."""
+    lines = (TEMPLATE_ITEMS / "items.py").read_text(encoding="utf-8").split("\n")
+    return next(i for i, line in enumerate(lines, 1) if line.startswith(f"def {name}("))
+
+
+def test_the_routes_view_nests_routers_under_apps_with_full_paths(report):
+    """Filtered to "items": each app, then api_router and items.router (with the path their
+    routes share), then the routes with the full path the app serves and their endpoints."""
+    rows = [(row["level"], row["name"], row["description"]) for row in report["routesItems"]]
+    routes = {name: (level, description) for level, name, description in rows if " /" in name}
+    assert routes["GET /api/v1/items/{id}"] == (4, "read_item")
+    assert routes["DELETE /api/v1/items/{id}"] == (4, "delete_item")
+    assert routes["GET /items/{item_id}"] == (2, "read_item")  # main.py's own app
+    assert (3, "items.router", "/api/v1/items") in rows
+    assert (2, "api_router", "/api/v1") in rows
+    apps = [(name, description) for level, name, description in rows if level == 1]
+    assert ("app", "app/main.py · 5 routes") in apps
+    assert ("app", "main.py · 1 route") in apps
+
+
+def test_the_routes_view_marks_a_conditional_route(report):
+    (route,) = [row for row in report["routesConditional"] if " /" in row["name"]]
+    assert route["name"] == "POST /api/v1/private/users/"
+    assert route["description"] == "create_user · only if settings.ENVIRONMENT == 'local'"
+
+
+def test_a_click_on_a_route_goes_to_its_endpoint(report):
+    clicked = report["routeClicked"]
+    assert clicked["tab"].startswith("items.py")
+    assert clicked["selection"].startswith(f"Ln {_line_of('read_item')},")
+
+
+def test_route_search_is_fuzzy_and_goes_to_the_endpoint(report):
+    assert report["routeSearch"][0].startswith("DELETE /api/v1/items/{id}")
+    searched = report["routeSearched"]
+    assert searched["selection"].startswith(f"Ln {_line_of('delete_item')},")

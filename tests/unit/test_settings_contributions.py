@@ -2,7 +2,7 @@
 
 Every server setting is a ``fastapiLs.*`` setting of the extension with the same JSON type
 and default, and the extension contributes no setting the server does not know, except those
-that only the extension reads (how to start the server, tracing).
+that only the extension reads (how to start the server, tracing, where the app runs).
 """
 
 from __future__ import annotations
@@ -18,7 +18,12 @@ from fastapi_ls.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Settings read by the extension alone.
-EXTENSION_ONLY = {"fastapiLs.importStrategy", "fastapiLs.path", "fastapiLs.trace.server"}
+EXTENSION_ONLY = {
+    "fastapiLs.importStrategy",
+    "fastapiLs.path",
+    "fastapiLs.trace.server",
+    "fastapiLs.routes.baseUrl",
+}
 #: Server settings that are deliberately not VS Code settings: the API key lives in the
 #: extension's secret storage.
 SERVER_ONLY = {"fastapiLs.context7.apiKey"}
