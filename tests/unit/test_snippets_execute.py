@@ -94,6 +94,7 @@ PACKAGE_OF = {
     r"\bEmailStr\b": "email-validator",
     r"\bsqlmodel\b": "sqlmodel",
     r"\bForm\(|\bUploadFile\b": "python-multipart",
+    r"\bJinja2Templates\b": "jinja2",
 }
 
 # --------------------------------------------------------------------------------------------
@@ -249,12 +250,32 @@ async def probe(
 #: The application a test module tests; ``BROKEN`` flips it to wrong answers.
 TEST_MODULE_APP = (
     [
+        "from contextlib import asynccontextmanager",
         "from typing import Annotated, Any",
-        "from fastapi import Depends, HTTPException",
+        "from fastapi import Depends, HTTPException, WebSocket",
     ],
     """
 BROKEN = False
 ITEMS = {1: "one", 2: "two"}
+LIFESPAN: list[str] = []
+
+
+@asynccontextmanager
+async def lifespan(app):
+    LIFESPAN.append("start")
+    yield
+    LIFESPAN.append("stop")
+
+
+app.router.lifespan_context = lifespan
+
+
+@app.websocket("/ws")
+async def echo(websocket: WebSocket) -> None:
+    await websocket.accept()
+    text = await websocket.receive_text()
+    await websocket.send_text("Goodbye" if BROKEN else f"Message text was: {text}")
+    await websocket.close()
 
 
 @app.get("/")
@@ -289,8 +310,22 @@ EXTRA_FILES: dict[str, dict[str, str]] = {
     },
 }
 
+#: Files in the working directory the snippet's module runs in (directories it serves).
+WORKING_FILES: dict[str, dict[str, str]] = {
+    "static-files": {"static/hello.txt": "hello static"},
+    "templates-jinja2": {"templates/item.html": "<h1>Item {{ id }}</h1>"},
+    "response-file": {"report.pdf": "%PDF-1.4 probe"},
+}
+#: The URL a snippet's TestClient sends its requests to, when not http://testserver.
+BASE_URLS = {"middleware-trusted-host": "http://localhost"}
+
 #: Tests appended to a test-module snippet that has no test of its own.
 EXTRA_TESTS = {
+    "test-lifespan-client": """
+
+def test_lifespan_ran(client: TestClient) -> None:
+    assert LIFESPAN[-1] == "start"  # started, not yet stopped, while the test runs
+""",
     "test-fixture-overrides": """
 
 def test_probe_override_is_active(client: TestClient) -> None:
@@ -307,6 +342,8 @@ TEST_MODULE_OUTCOMES = {
     "test-client": ((1, 0), (0, 1)),
     "test-fixture-overrides": ((2, 0), (1, 1)),
     "test-parametrize": ((2, 0), (1, 1)),
+    "test-lifespan-client": ((2, 0), (1, 1)),
+    "test-websocket": ((1, 0), (0, 1)),
 }
 
 
@@ -1042,23 +1079,240 @@ def _(m, client):
     assert probe(client).json()["request"].startswith("<starlette.requests.Request")
 
 
+# Parameter models, forms and uploads
+
+
+@check("query-param-model")
+def _(m, client):
+    response = client.get("/items/", params={"limit": 5, "tags": ["a", "b"]})
+    assert response.json() == {
+        "limit": 5,
+        "offset": 0,
+        "order_by": "created_at",
+        "tags": ["a", "b"],
+    }
+    for bad in ({"limit": 0}, {"order_by": "name"}, {"unknown": "x"}):
+        assert client.get("/items/", params=bad).status_code == 422
+
+
+@check("header-param-model")
+def _(m, client):
+    response = client.get("/headers", headers={"X-Request-Id": "r-1"})
+    assert response.json() == {"host": "testserver", "x_request_id": "r-1", "accept_language": None}
+
+
+@check("cookie-param-model")
+def _(m, client):
+    assert client.get("/cookies").status_code == 422  # session_id is required
+    response = client.get("/cookies", headers={"Cookie": "session_id=abc"})
+    assert response.json() == {"session_id": "abc", "tracker": None}
+
+
+@check("route-form-login")
+def _(m, client):
+    response = client.post("/login", data={"username": "alice", "password": "secret"})
+    assert response.json() == {"username": "alice"}
+    assert client.post("/login", json={"username": "alice", "password": "x"}).status_code == 422
+
+
+@check("route-upload-file")
+def _(m, client):
+    response = client.post("/uploadfile/", files={"file": ("a.txt", b"abcd", "text/plain")})
+    assert response.json() == {"filename": "a.txt", "content_type": "text/plain", "size": 4}
+    assert client.post("/uploadfile/").status_code == 422
+
+
+@check("route-upload-files")
+def _(m, client):
+    files = [("files", ("a.txt", b"a", "text/plain")), ("files", ("b.txt", b"b", "text/plain"))]
+    assert client.post("/uploadfiles/", files=files).json() == {"filenames": ["a.txt", "b.txt"]}
+
+
+@check("route-upload-with-form")
+def _(m, client):
+    response = client.post(
+        "/documents/",
+        data={"title": "Report", "public": "true"},
+        files={"file": ("r.pdf", b"%PDF", "application/pdf")},
+    )
+    assert response.json() == {"title": "Report", "public": True, "filename": "r.pdf"}
+    missing_title = client.post("/documents/", files={"file": ("r.pdf", b"%PDF")})
+    assert missing_title.status_code == 422
+
+
+# Responses, static files, templates
+
+
+@check("response-exclude-unset")
+def _(m, client):
+    assert client.get("/items/1").json() == {"name": "Foo"}  # no "price": 0.0, no "id": null
+
+
+@check("response-html")
+def _(m, client):
+    response = client.get("/page")
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<h1>Hello</h1>" in response.text
+    assert (
+        "text/html"
+        in client.get("/openapi.json").json()["paths"]["/page"]["get"]["responses"]["200"][
+            "content"
+        ]
+    )
+
+
+@check("response-plain-text")
+def _(m, client):
+    response = client.get("/text")
+    assert (response.headers["content-type"], response.text) == (
+        "text/plain; charset=utf-8",
+        "Hello World",
+    )
+
+
+@check("response-streaming")
+def _(m, client):
+    with client.stream("GET", "/stream") as response:
+        lines = list(response.iter_lines())
+    assert lines == [str(n) for n in range(10)]
+
+
+@check("response-file")
+def _(m, client):
+    response = client.get("/download")
+    assert response.content == b"%PDF-1.4 probe"
+    assert response.headers["content-type"] == "application/pdf"
+    assert 'filename="report.pdf"' in response.headers["content-disposition"]
+
+
+@check("static-files")
+def _(m, client):
+    assert client.get("/static/hello.txt").text == "hello static"
+    assert client.get("/static/missing.txt").status_code == 404
+    assert m.app.url_path_for("static", path="hello.txt") == "/static/hello.txt"
+
+
+@check("templates-jinja2")
+def _(m, client):
+    response = client.get("/items/42")
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.text == "<h1>Item 42</h1>"
+
+
+# Security schemes, dependencies=[...], middleware, metadata
+
+
+@check("auth-api-key-header")
+def _(m, client):
+    def use(key: m.ApiKeyDep) -> dict[str, str]:
+        return {"key": key}
+
+    probe_client = app_with_route("/probe", use)
+    assert probe_client.get("/probe").status_code == 403
+    assert probe_client.get("/probe", headers={"X-API-Key": "wrong"}).status_code == 403
+    assert probe_client.get("/probe", headers={"X-API-Key": "change-me"}).json() == {
+        "key": "change-me"
+    }
+    schemes = probe_client.get("/openapi.json").json()["components"]["securitySchemes"]
+    assert schemes == {"APIKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}
+
+
+@check("auth-http-basic")
+def _(m, client):
+    def use(username: Annotated[str, Depends(m.get_current_username)]) -> dict[str, str]:
+        return {"username": username}
+
+    probe_client = app_with_route("/probe", use)
+    assert probe_client.get("/probe", auth=("stanleyjobson", "swordfish")).json() == {
+        "username": "stanleyjobson"
+    }
+    for auth in (("stanleyjobson", "wrong"), ("someone", "swordfish")):
+        refused = probe_client.get("/probe", auth=auth)
+        assert (refused.status_code, refused.headers["www-authenticate"]) == (401, "Basic")
+    assert probe_client.get("/probe").status_code == 401
+
+
+@check("auth-http-bearer")
+def _(m, client):
+    def use(token: Annotated[str, Depends(m.verify_token)]) -> dict[str, str]:
+        return {"token": token}
+
+    probe_client = app_with_route("/probe", use)
+    good = probe_client.get("/probe", headers={"Authorization": "Bearer change-me"})
+    assert good.json() == {"token": "change-me"}
+    for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic x"}):
+        refused = probe_client.get("/probe", headers=headers)
+        assert (refused.status_code, refused.headers["www-authenticate"]) == (401, "Bearer")
+
+
+@check("dep-on-route")
+def _(m, client):
+    assert client.get("/protected").status_code == 401
+    assert client.get("/protected", headers=ALICE).json() == {"status": "authorized"}
+
+
+@check("dep-on-router")
+def _(m, client):
+    assert client.get("/admin/").status_code == 401
+    assert client.get("/admin/", headers=ALICE).json() == {"status": "authorized"}
+
+
+@check("dep-on-app")
+def _(m, client):
+    @m.app.get("/anything")
+    async def anything() -> dict[str, bool]:
+        return {"ok": True}
+
+    assert client.get("/anything").status_code == 422  # the header is required
+    assert client.get("/anything", headers={"X-Tenant-Id": "other"}).status_code == 400
+    assert client.get("/anything", headers={"X-Tenant-Id": "acme"}).json() == {"ok": True}
+
+
+@check("middleware-gzip")
+def _(m, client):
+    @m.app.get("/big")
+    async def big() -> str:
+        return "x" * 5000
+
+    compressed = client.get("/big", headers={"Accept-Encoding": "gzip"})
+    assert compressed.headers["content-encoding"] == "gzip"
+    assert compressed.json() == "x" * 5000  # httpx decompresses
+    small = client.get("/openapi.json", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in small.headers
+
+
+@check("middleware-trusted-host")
+def _(m, client):
+    assert client.get("http://api.example.com/openapi.json").status_code == 200
+    refused = client.get("http://evil.test/openapi.json")
+    assert (refused.status_code, refused.text) == (400, "Invalid host header")
+
+
+@check("app-metadata")
+def _(m, client):
+    schema = client.get("/openapi.json").json()
+    assert schema["info"]["title"] == "My API"
+    assert schema["info"]["license"] == {"name": "MIT", "identifier": "MIT"}
+    assert [tag["name"] for tag in schema["tags"]] == ["items", "users"]
+
+
 # --------------------------------------------------------------------------------------------
 # The tests.
 
 
-def client_for(module: ModuleType) -> TestClient | None:
+def client_for(module: ModuleType, base_url: str = "http://testserver") -> TestClient | None:
     """A client on the module's app, or on an app including its routers."""
     values = list(vars(module).values())
     apps = [value for value in values if isinstance(value, FastAPI)]
     if apps:
-        return TestClient(apps[0])
+        return TestClient(apps[0], base_url=base_url)
     routers = [value for value in values if isinstance(value, APIRouter)]
     if not routers:
         return None
     app = FastAPI()
     for router in routers:
         app.include_router(router)
-    return TestClient(app)
+    return TestClient(app, base_url=base_url)
 
 
 def route_matches(route: APIRoute | APIWebSocketRoute, method: str, path: str) -> bool:
@@ -1075,11 +1329,14 @@ def test_snippet_module_runs(snippet_id, tmp_path, monkeypatch, import_package):
     for variable in ("APP_NAME", "DATABASE_URL"):
         monkeypatch.delenv(variable, raising=False)
 
+    for relative, text in WORKING_FILES.get(snippet_id, {}).items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text, encoding="utf-8")
     package = package_name(snippet_id)
     write_package(tmp_path, package, build_source(snippet), EXTRA_FILES.get(snippet_id, {}))
     module = import_package(package)
 
-    client = client_for(module)
+    client = client_for(module, BASE_URLS.get(snippet_id, "http://testserver"))
     requested: list[tuple[str, str]] = []
     routes: list[APIRoute | APIWebSocketRoute] = []
     if client is not None:
