@@ -16,7 +16,7 @@ from packaging.version import InvalidVersion, Version
 
 from . import prefill, snippet_syntax
 from .analysis import ModuleAnalysis
-from .context import CursorContext
+from .context import CursorContext, cursor_conditions
 from .imports import ImportHeader, TextEdit, import_edits
 from .knowledge import KnowledgeBase, Snippet, StatusCode
 from .source_text import route_decorator
@@ -171,11 +171,14 @@ def _snippet_items(request: Request) -> list[types.CompletionItem]:
     imports = _ImportPlanner(request)
     items: list[types.CompletionItem] = []
     offered: set[str] = set()
+    at_cursor = cursor_conditions(context, request.lines, request.line)
     for rank, name in enumerate(contexts):
         for index, snippet in enumerate(request.knowledge.for_context(name)):
             if snippet.id in offered or snippet.id in request.excluded:
                 continue
-            if not request.versions.allows(snippet) or not request.prefill.allows(snippet):
+            if not request.versions.allows(snippet) or not request.prefill.allows(
+                snippet, at_cursor
+            ):
                 continue
             offered.add(snippet.id)
             if name == "decorator" and "{{target}}" in snippet.body:

@@ -213,7 +213,15 @@ async def test_status_code_merges_the_status_import(client, workspace):
 async def test_function_body(client, workspace):
     marked = ROUTER_MODULE.replace("|", "async def read():\n    x = 1\n    |\n")
     _, items = await complete_at(client, workspace / "body.py", marked)
-    assert set(snippet_ids(items)) == {s.id for s in KB.for_context("function_body")}
+    without_tasks = {s.id for s in KB.for_context("function_body")} - {"bg-add-task"}
+    assert set(snippet_ids(items)) == without_tasks
+
+
+async def test_add_task_offered_where_background_tasks_is_a_parameter(client, workspace):
+    function = "async def notify(background_tasks: BackgroundTasks):\n    |\n"
+    marked = ROUTER_MODULE.replace("|", function)
+    _, items = await complete_at(client, workspace / "tasks.py", marked)
+    assert "bg-add-task" in snippet_ids(items)
 
 
 async def test_test_file(client, workspace):
