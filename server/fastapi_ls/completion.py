@@ -16,15 +16,14 @@ from packaging.version import InvalidVersion, Version
 
 from . import prefill, snippet_syntax
 from .analysis import ModuleAnalysis
-from .context import CursorContext
+from .context import CursorContext, cursor_conditions
 from .imports import ImportHeader, TextEdit, import_edits
-from .knowledge import KnowledgeBase, Snippet
+from .knowledge import KnowledgeBase, Snippet, StatusCode
 from .source_text import route_decorator
 
 ToClient = Callable[[int, int], types.Position]
 
 #: Status codes worth seeing first, by how often routes use them.
-COMMON_STATUS_CODES = (200, 201, 204, 400, 401, 403, 404, 409, 422, 500)
 _STATUS_FOR_METHOD = {"post": 201, "delete": 204}
 #: Apps/routers whose decorators are listed at once; typing a name narrows to it.
 MAX_DECORATOR_TARGETS = 3
@@ -86,6 +85,15 @@ class Versions:
             and _at_least(self.pydantic, snippet.min_pydantic)
             and _at_least(self.starlette, snippet.min_starlette)
         )
+
+    def has_status(self, status: StatusCode) -> bool:
+        """Whether the installed Starlette has the name and does not deprecate it. While the
+        version is unknown the current names are offered, never the deprecated ones."""
+        if status.below_starlette is not None and (
+            self.starlette is None or _at_least(self.starlette, status.below_starlette)
+        ):
+            return False
+        return _at_least(self.starlette, status.min_starlette)
 
 
 def _at_least(installed: Version | None, minimum: str | None) -> bool:
@@ -163,11 +171,14 @@ def _snippet_items(request: Request) -> list[types.CompletionItem]:
     imports = _ImportPlanner(request)
     items: list[types.CompletionItem] = []
     offered: set[str] = set()
+    at_cursor = cursor_conditions(context, request.lines, request.line)
     for rank, name in enumerate(contexts):
         for index, snippet in enumerate(request.knowledge.for_context(name)):
             if snippet.id in offered or snippet.id in request.excluded:
                 continue
-            if not request.versions.allows(snippet) or not request.prefill.allows(snippet):
+            if not request.versions.allows(snippet) or not request.prefill.allows(
+                snippet, at_cursor
+            ):
                 continue
             offered.add(snippet.id)
             if name == "decorator" and "{{target}}" in snippet.body:
@@ -507,8 +518,10 @@ def _status_items(request: Request) -> list[types.CompletionItem]:
     for status in request.knowledge.status_codes:
         if not status.name.startswith("HTTP_"):
             continue  # WebSocket close codes are not HTTP statuses
+        if not request.versions.has_status(status):
+            continue
         label = f"status.{status.name}"
-        common = 0 if status.code == preferred else 1 if status.code in COMMON_STATUS_CODES else 2
+        common = 0 if status.code == preferred else 1 if status.common else 2
         filter_text = f"{status.code} {label}" if typed[:1].isdigit() else label
         items.append(
             _name_item(

@@ -174,3 +174,33 @@ def _enclosing_block(lines: Sequence[str], line: int, width: int) -> tuple[str, 
                 width = line_width
         current -= 1
     return None
+
+
+#: How many lines a ``def``'s parameter list may span.
+MAX_SIGNATURE_LINES = 40
+
+
+def cursor_conditions(context: CursorContext, lines: Sequence[str], line: int) -> frozenset[str]:
+    """The snippet conditions that hold at the cursor (see ``knowledge.CONDITIONS``): in a
+    function body, "background_tasks" when the function takes a ``background_tasks``
+    parameter."""
+    if context.kind != "function_body" or not context.scope:
+        return frozenset()
+    header = re.compile(rf"^[ \t]*(async[ \t]+)?def[ \t]+{re.escape(context.scope)}\b")
+    start = next(
+        (
+            current
+            for current in range(min(line, len(lines) - 1), max(-1, line - MAX_SCAN_LINES), -1)
+            if header.match(lines[current])
+        ),
+        None,
+    )
+    if start is None:
+        return frozenset()
+    signature = []
+    for text in lines[start : min(start + MAX_SIGNATURE_LINES, line)]:
+        signature.append(text)
+        if text.rstrip().endswith(":"):
+            break
+    found = re.search(r"\bbackground_tasks\s*:", "\n".join(signature))
+    return frozenset({"background_tasks"}) if found else frozenset()

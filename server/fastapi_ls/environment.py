@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 _VENV_DIRS = (".venv", "venv")
 #: Always looked up: snippets depend on them.
-CORE_PACKAGES = ("fastapi", "pydantic")
+CORE_PACKAGES = ("fastapi", "pydantic", "starlette")
 
 
 @attrs.frozen

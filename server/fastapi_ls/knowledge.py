@@ -96,6 +96,12 @@ class StatusCode:
     code: int
     name: str
     phrase: str
+    #: offered before the others (after the route method's own code)
+    common: bool = False
+    #: the Starlette release that added the name
+    min_starlette: str | None = None
+    #: the first Starlette release where the name is deprecated (offered only below it)
+    below_starlette: str | None = None
 
 
 @attrs.frozen
@@ -541,6 +547,13 @@ def _compile(where: str, pattern: str) -> None:
 
 
 def _check_unique_status(status_codes: list[StatusCode]) -> None:
+    for status in status_codes:
+        for bound in (status.min_starlette, status.below_starlette):
+            if bound is not None:
+                try:
+                    Version(bound)
+                except InvalidVersion as error:
+                    raise KnowledgeError(f"status {status.name}: bad version {bound!r}") from error
     names = [status.name for status in status_codes]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:

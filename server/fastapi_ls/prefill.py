@@ -34,11 +34,13 @@ class Prefill:
     #: imports the chosen names need beyond the snippet's own ("from .models import Item")
     imports: tuple[str, ...] = ()
 
-    def allows(self, snippet: Snippet) -> bool:
+    def allows(self, snippet: Snippet, at_cursor: frozenset[str] = frozenset()) -> bool:
+        """Whether the snippet's conditions hold, with those true at the cursor added."""
+        conditions = self.conditions | at_cursor
         return all(
-            condition.removeprefix("no_") not in self.conditions
+            condition.removeprefix("no_") not in conditions
             if condition.startswith("no_")
-            else condition in self.conditions
+            else condition in conditions
             for condition in snippet.when
         )
 

@@ -120,7 +120,11 @@ class FastApiLanguageServer(LanguageServer):
     @property
     def versions(self) -> completion.Versions:
         found = self.installed
-        return completion.Versions(fastapi=found.get("fastapi"), pydantic=found.get("pydantic"))
+        return completion.Versions(
+            fastapi=found.get("fastapi"),
+            pydantic=found.get("pydantic"),
+            starlette=found.get("starlette"),
+        )
 
     def parameter_doc(self, signature: str, parameter: str):
         """A keyword argument's docs from the installed package; None until they are parsed."""

@@ -7,6 +7,7 @@ the data holds.
 
 from __future__ import annotations
 
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -24,9 +25,10 @@ from helpers import (
     start_session,
 )
 from lsprotocol import types
+from packaging.version import Version
 from pytest_lsp import LanguageClient
 
-from fastapi_ls import knowledge, snippet_syntax
+from fastapi_ls import completion, knowledge, snippet_syntax
 
 KB = knowledge.load()
 
@@ -199,14 +201,27 @@ async def test_status_code_merges_the_status_import(client, workspace):
     result = apply_item(text, created, client.position_encoding)
     assert "from fastapi import APIRouter, Depends, status\n" in result
     assert "status_code=status.HTTP_201_CREATED)" in result
-    assert len(items) == len([s for s in KB.status_codes if s.name.startswith("HTTP_")])
+    installed = completion.Versions(starlette=Version(version("starlette")))
+    offered = {s.name for s in KB.status_codes if installed.has_status(s)}
+    assert {item.label.removeprefix("status.") for item in items} == {
+        name for name in offered if name.startswith("HTTP_")
+    }
+    assert "status.HTTP_422_UNPROCESSABLE_ENTITY" not in by_label(items)
     assert not any(item.label.startswith("status.WS_") for item in items)
 
 
 async def test_function_body(client, workspace):
     marked = ROUTER_MODULE.replace("|", "async def read():\n    x = 1\n    |\n")
     _, items = await complete_at(client, workspace / "body.py", marked)
-    assert set(snippet_ids(items)) == {s.id for s in KB.for_context("function_body")}
+    without_tasks = {s.id for s in KB.for_context("function_body")} - {"bg-add-task"}
+    assert set(snippet_ids(items)) == without_tasks
+
+
+async def test_add_task_offered_where_background_tasks_is_a_parameter(client, workspace):
+    function = "async def notify(background_tasks: BackgroundTasks):\n    |\n"
+    marked = ROUTER_MODULE.replace("|", function)
+    _, items = await complete_at(client, workspace / "tasks.py", marked)
+    assert "bg-add-task" in snippet_ids(items)
 
 
 async def test_test_file(client, workspace):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from helpers import cursor
 
 from fastapi_ls.analysis import analyse
-from fastapi_ls.context import cursor_context
+from fastapi_ls.context import cursor_conditions, cursor_context
 from fastapi_ls.positions import document_lines
 
 HEADER = """\
@@ -108,3 +110,19 @@ def test_replacement_start_and_indent():
 def test_out_of_range_is_none():
     lines = document_lines("x = 1\n")
     assert cursor_context(lines, 99, 0, analyse(""), is_test_file=False) is None
+
+
+def _conditions_at(path: Path) -> frozenset[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    line = next(i for i, text in enumerate(lines) if "|" in text)
+    column = lines[line].index("|")
+    lines[line] = lines[line].replace("|", "")
+    found = cursor_context(lines, line, column, analyse("\n".join(lines)), is_test_file=False)
+    assert found is not None
+    return cursor_conditions(found, lines, line)
+
+
+def test_background_tasks_condition_needs_the_parameter():
+    folder = Path(__file__).resolve().parents[1] / "fixtures" / "versions"
+    assert _conditions_at(folder / "with_background_tasks.txt") == {"background_tasks"}
+    assert _conditions_at(folder / "without_background_tasks.txt") == frozenset()
