@@ -365,7 +365,7 @@ async function drive(page, url, context7) {
   await page.keyboard.press("Control+A");
   await page.keyboard.type(TYPED_QUERY);
   await page.keyboard.press("Enter");
-  await waitFor(() => requests().some((line) => line.includes(TYPED_QUERY)), 30000, "the typed lookup");
+  await waitFor(() => requests().some((line) => line.includes(TYPED_QUERY)), 60000, "the typed lookup");
   await waitFor(tabsShow(/^Preview sse-streaming/), 30000, "the typed lookup's preview");
   report.lookupTabs = tabs;
   report.context7Requests = requests();

@@ -76,13 +76,19 @@ def test_the_vsix_installs_and_activates(report):
 
 
 def test_the_language_status_item_shows_the_project_versions(report):
-    """Short text (the FastAPI version), the details under it: Pydantic, Context7, interpreter."""
+    """Short text (the FastAPI version), the details under it: Pydantic, Context7, interpreter,
+    the server's version."""
     import fastapi
     import pydantic
 
+    import fastapi_ls
+
     text, detail, *_rest = report["languageStatus"].split("\n")
     assert text == f"FastAPI {fastapi.__version__}"
-    assert detail == f"Pydantic {pydantic.__version__} · Context7 online · {sys.executable}"
+    assert detail == (
+        f"Pydantic {pydantic.__version__} · Context7 online · {sys.executable}"
+        f" · server {fastapi_ls.__version__}"
+    )
 
 
 def test_a_python_without_fastapi_is_said_once_with_a_way_out(report):
