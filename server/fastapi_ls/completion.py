@@ -239,7 +239,11 @@ def _snippet_item(
     text = body if request.client.snippets else plain
     indent = "" if request.client.indents_continuation_lines else context.indent
     text = _reindent(text, indent, tabs="\t" in context.indent)
-    statements = prefill.snippet_imports(snippet.imports, values, plain, request.prefill.imports)
+    statements = list(
+        _snippet_statements(
+            snippet.imports, tuple(sorted(values.items())), plain, tuple(request.prefill.imports)
+        )
+    )
     edits = imports.edits(statements)
     return types.CompletionItem(
         label=label,
@@ -260,6 +264,13 @@ def _snippet_item(
         additional_text_edits=[_to_lsp(request, edit) for edit in edits] or None,
         data={"snippet": snippet.id, "indent": indent, "imports": statements},
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _snippet_statements(
+    imports: tuple[str, ...], values: tuple[tuple[str, str], ...], code: str, extra: tuple[str, ...]
+) -> tuple[str, ...]:
+    return tuple(prefill.snippet_imports(imports, dict(values), code, extra))
 
 
 def _renames(request: Request, snippet: Snippet) -> tuple[tuple[str, str], ...]:
@@ -408,12 +419,15 @@ class _ImportPlanner:
 
     def __init__(self, request: Request) -> None:
         self._request = request
-        self._cache: dict[tuple[str, ...], list[TextEdit]] = {}
+        # Kept with the header, which lives until a change touches the imports: keystrokes
+        # below them plan nothing again.
+        self._cache = request.header.planned
+        self._bound = frozenset(request.analysis.bindings)
 
     def edits(self, statements: Sequence[str]) -> list[TextEdit]:
         if not self._request.add_imports or not statements:
             return []
-        key = tuple(statements)
+        key = (tuple(statements), self._bound)
         if key not in self._cache:
             self._cache[key] = import_edits(
                 self._request.lines,

@@ -14,6 +14,7 @@ import functools
 import re
 import sys
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import attrs
 
@@ -84,6 +85,8 @@ class ImportHeader:
     insert_line: int = 0
     #: the last line read: a change below it leaves the header as it is
     last_line: int = 0
+    #: import edits already planned against this header, by (statements, names bound)
+    planned: dict[tuple[Any, ...], list[TextEdit]] = attrs.field(factory=dict, eq=False, repr=False)
 
 
 def import_edits(

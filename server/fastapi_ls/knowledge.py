@@ -256,17 +256,27 @@ class Conventions:
     def all_suffixes(self) -> tuple[str, ...]:
         return tuple(s for r in self.model_roles for s in r.suffixes)
 
+    @functools.cached_property
+    def _suffix_roles(self) -> tuple[tuple[str, str], ...]:
+        """(suffix, role), longest suffixes first."""
+        pairs = [(s, r.role) for r in self.model_roles for s in r.suffixes]
+        return tuple(sorted(pairs, key=lambda pair: len(pair[0]), reverse=True))
+
+    @functools.cached_property
+    def _roles(self) -> dict[str, str | None]:
+        """Roles already worked out, by model name (completion asks for each model often)."""
+        return {}
+
     def role_of(self, model: str) -> str | None:
         """The role a model's name hints at, the longest matching suffix winning."""
-        best = max(
-            ((len(s), r.role) for r in self.model_roles for s in r.suffixes if model.endswith(s)),
-            default=None,
-        )
-        return best[1] if best else None
+        roles = self._roles
+        if model not in roles:
+            roles[model] = next((r for s, r in self._suffix_roles if model.endswith(s)), None)
+        return roles[model]
 
     def stem(self, model: str) -> str:
         """The model's name without its role suffix: "HeroPublic" -> "Hero"."""
-        for suffix in sorted(self.all_suffixes, key=len, reverse=True):
+        for suffix, _role in self._suffix_roles:
             if model.endswith(suffix) and len(model) > len(suffix):
                 return model[: -len(suffix)]
         return model
