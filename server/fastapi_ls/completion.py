@@ -25,7 +25,7 @@ ToClient = Callable[[int, int], types.Position]
 
 #: Status codes worth seeing first, by how often routes use them.
 _STATUS_FOR_METHOD = {"post": 201, "delete": 204}
-#: Apps/routers whose decorators are listed at once; typing a name narrows to it.
+#: Apps/routers whose decorators are listed at once once a name is being typed after "@".
 MAX_DECORATOR_TARGETS = 3
 #: Names listed at once after "response_model=" and the like; typing narrows the list.
 MAX_NAME_ITEMS = 40
@@ -207,7 +207,9 @@ def _decorator_targets(request: Request, variables: dict[str, str]) -> list[str]
     typed = request.context.typed[1:].split(".", 1)[0]
     if typed:
         return [t for t in targets if t.startswith(typed)][:MAX_DECORATOR_TARGETS]
-    return targets[:MAX_DECORATOR_TARGETS]
+    # "@" alone: the file's own target; the others come as their name is typed (the list is
+    # incomplete, so the client asks again).
+    return targets[:1]
 
 
 def _snippet_item(
