@@ -163,3 +163,24 @@ def test_rule_metadata_is_complete() -> None:
         assert rule.link.startswith("https://"), rule.code
         assert rule.severity in {"hint", "warning"}, rule.code
         assert re.fullmatch(r"FAPI[12]\d\d", rule.code)
+
+
+def test_each_rules_hint_matches_the_lines_of_its_findings():
+    """A module matching no rule's hint is not parsed at all, so a hint must match wherever
+    its rule finds something."""
+    from fastapi_ls.migrations import check, rules
+
+    hints = {rule.code: rule.hint for rule in rules()}
+    assert all(hints.values()), "every rule has a hint"
+    folder = Path(__file__).resolve().parents[1] / "fixtures" / "migrations"
+    seen = set()
+    for path in sorted(folder.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines()
+        for finding in check(text, str(path)):
+            region = "\n".join(lines[finding.start[0] : finding.end[0] + 1])
+            assert re.search(hints[finding.code], region), (path.name, finding.code, region)
+            seen.add(finding.code)
+    # FAPI206 needs to know which apps have a lifespan (the workspace's, not the file's).
+    missing = set(hints) - seen - {"FAPI206"}
+    assert not missing, f"rules without a finding in the fixtures: {missing}"

@@ -14,7 +14,9 @@ findings.
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 
 from ..imports import TextEdit
 from . import fastapi_rules, pydantic_rules  # noqa: F401  (registers the rules)
@@ -49,10 +51,22 @@ def rules() -> list[Rule]:
 def check(text: str, path: str = "", context: MigrationContext | None = None) -> list[Finding]:
     """The findings of ``text`` in position order; none when it does not parse."""
     context = context or MigrationContext()
+    book = load_rules()
+    if not any(_hinted(rule, text) for rule in book.rules.values() if context.applies(rule)):
+        return []
     source = parse(text, context.module_name)
     if source is None:
         return []
-    return _check(source, path, context, load_rules())
+    return _check(source, path, context, book)
+
+
+def _hinted(rule: Rule, text: str) -> bool:
+    return not rule.hint or _compiled(rule.hint).search(text) is not None
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def _check(source: Source, path: str, context: MigrationContext, book: RuleBook) -> list[Finding]:

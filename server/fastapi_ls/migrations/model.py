@@ -42,6 +42,9 @@ class Rule:
     #: which version on (a project still on Pydantic 1 gets no Pydantic 2 advice)
     package: str | None = None
     since: str | None = None
+    #: a regular expression that every module with a finding of this rule matches: a module
+    #: that matches no rule's hint is not even parsed (most modules, most of the time)
+    hint: str = ""
     #: titles of the rule's fixes, by fix id
     fixes: dict[str, str] = attrs.field(factory=dict)
     #: texts of the ``# TODO:`` comments its inexact fixes leave, by id
