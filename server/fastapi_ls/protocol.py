@@ -51,7 +51,7 @@ ROUTES_CHANGED_NOTIFICATION = "fastapiLs/routesChanged"
 #: Background work waits until the client has been quiet this long …
 QUIET_SECONDS = 0.2
 #: … but no longer than this.
-QUIET_LIMIT = 5.0
+QUIET_LIMIT = 30.0
 #: How often the editor process is checked for being alive.
 PARENT_POLL_SECONDS = 1.0
 
