@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from helpers import SERVER, complete, cursor, open_document, snippet_ids, start_session
+from helpers import (
+    SERVER,
+    complete,
+    cursor,
+    offered_snippets,
+    open_document,
+    snippet_ids,
+    start_session,
+)
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient as PlainClient
 from pytest_lsp import LanguageClient
@@ -87,7 +95,8 @@ async def test_snippets_for_newer_versions_are_hidden(client, workspace):
             break
         await asyncio.sleep(0.2)
     assert not offered & too_new
-    assert offered == {s.id for s in KB.for_context("module")} - too_new
+    text, _line, _column = cursor(MODULE)
+    assert offered == offered_snippets("module", text) - too_new
 
 
 async def test_configuration_changes_apply_without_restart(client, workspace):

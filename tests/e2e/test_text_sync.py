@@ -51,10 +51,10 @@ async def test_names_typed_after_opening_are_offered_after_a_pause(client, works
     text = "from fastapi import APIRouter\n" + MODULE.replace(
         "\n\n\n", "\n\nrouter = APIRouter()\n"
     )
-    text += "@"
-    change(client, uri, 1002, 6, "@")
+    text += "@r"
+    change(client, uri, 1002, 6, "@r")
     await asyncio.sleep(0.6)  # the file's names are read again once typing pauses
     lines = text.split("\n")
-    items = await complete(client, uri, text, len(lines) - 1, 1)
+    items = await complete(client, uri, text, len(lines) - 1, 2)
     labels = {item.label for item in items}
     assert any(label.startswith("@router.") for label in labels), sorted(labels)[:20]

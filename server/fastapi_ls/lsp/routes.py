@@ -44,6 +44,8 @@ UPDATE_DELAY = 0.3
 #: Seconds after ``initialized`` before the first build starts: the build holds the GIL for
 #: seconds on a big workspace, and the editor's first requests come in this window.
 BUILD_DELAY = 0.5
+#: Seconds the first build waits at most for the client to pause.
+BUILD_QUIET_LIMIT = 2.0
 #: Seconds the table must stay unchanged before ``fastapiLs/routesChanged`` is sent.
 CHANGED_DELAY = 0.5
 WATCHER_ID = "fastapi-ls-python-files"
@@ -126,7 +128,8 @@ class RouteService:
         self, index: WorkspaceIndex, open_texts: list[tuple[str, str]], delay: float
     ) -> None:
         await asyncio.sleep(delay)
-        await self.ls.protocol.quiet()
+        # Route features need the index: wait for a pause, but not long.
+        await self.ls.protocol.quiet(limit=BUILD_QUIET_LIMIT)
         if index is not self.index:
             return
         await self.ls.in_background(lambda: self._build_now(index, open_texts))
