@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Generator, Iterator
 
+#: The methods of ``FastAPI``/``APIRouter`` named after the HTTP method they serve.
+HTTP_METHODS = ("get", "post", "put", "delete", "patch", "options", "head", "trace")
 #: The methods of ``FastAPI``/``APIRouter`` that declare a path operation.
-ROUTE_METHODS = frozenset(
-    {"get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route", "websocket"}
-)
+ROUTE_METHODS = frozenset({*HTTP_METHODS, "api_route", "websocket"})
 
 #: ``@target.method`` at the start of a line; the target may be dotted (``@api.v1.get``).
 _ROUTE_DECORATOR = re.compile(r"^[ \t]*@[ \t]*([A-Za-z_][\w.]*)[ \t]*\.[ \t]*([A-Za-z_]\w*)\b")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 
+from ..source_text import HTTP_METHODS
 from .facts import (
     CalledDependency,
     CallSite,
@@ -30,7 +31,6 @@ from .facts import (
 )
 from .parsing import parse_module
 
-HTTP_METHODS = ("get", "post", "put", "delete", "patch", "options", "head", "trace")
 _DEPENDENCY_CALLS = ("Depends", "Security")
 _ROUTE_REGISTRATIONS = ("add_api_route", "add_api_websocket_route")
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)

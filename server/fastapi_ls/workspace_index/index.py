@@ -27,6 +27,7 @@ import attrs
 
 from .. import project
 from ..files import read_source
+from ..source_text import ROUTE_METHODS
 from ..workspace_modules import MAX_MODULE_BYTES
 from .diagnostics import all_diagnostics
 from .extract import extract
@@ -43,7 +44,7 @@ _SKIPPED_FOLDERS = {"__pycache__", "node_modules", "site-packages", "dist-packag
 _MANIFESTS = ("pyproject.toml", "setup.py", "setup.cfg")
 _RELEVANT = re.compile(
     r"fastapi|FastAPI|APIRouter|include_router|\.mount\(|add_api_route"
-    r"|^[ \t]*@[\w.]+\.(?:get|post|put|delete|patch|options|head|trace|api_route|websocket)\(",
+    rf"|^[ \t]*@[\w.]+\.(?:{'|'.join(sorted(ROUTE_METHODS))})\(",
     re.MULTILINE,
 )
 
