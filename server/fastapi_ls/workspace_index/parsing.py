@@ -20,6 +20,10 @@ import tokenize
 
 #: A module needing more repairs than this is given up (the caller keeps its last good parse).
 MAX_REPAIRS = 25
+#: Each repair parses the whole module again, holding the interpreter meanwhile; a module
+#: larger than this gets only a few.
+LARGE_MODULE_CHARS = 50_000
+MAX_REPAIRS_OF_LARGE = 3
 
 _HEADER = re.compile(r"^(\s*)(async\s+def|def|class)\s+([^\W\d]\w*)")
 _KEYWORD = re.compile(r"^(\s*)(\w+)")
@@ -34,7 +38,7 @@ def parse_module(text: str) -> tuple[ast.Module | None, bool]:
     lines = text.splitlines()
     logical = _logical_lines(text, len(lines))
     repaired: set[int] = set()
-    for _ in range(MAX_REPAIRS):
+    for _ in range(MAX_REPAIRS if len(text) <= LARGE_MODULE_CHARS else MAX_REPAIRS_OF_LARGE):
         try:
             return ast.parse("\n".join(lines) + "\n"), False
         except SyntaxError as error:
