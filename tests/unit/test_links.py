@@ -37,6 +37,8 @@ KNOWN_HOSTS = frozenset(
         "elasticsearch-py.readthedocs.io",
         "www.meilisearch.com",
         "docs.python.org",
+        "docs.authlib.org",
+        "testcontainers-python.readthedocs.io",
     }
 )
 
