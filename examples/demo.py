@@ -65,6 +65,15 @@ async def show_imports(client: LanguageClient, item: types.CompletionItem) -> No
 
 async def run(limit: int) -> None:
     client = LanguageClient("fastapi-ls-demo", "1")
+
+    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def diagnostics_arrived(params: types.PublishDiagnosticsParams) -> None:
+        """The shop is current code: the server has nothing to point out in it."""
+
+    @client.feature("fastapiLs/routesChanged")
+    def routes_changed(params: object) -> None:
+        """What a Routes view refreshes on; route search below asks for the table itself."""
+
     await client.start_io(sys.executable, "-m", "fastapi_ls")
     capabilities = types.ClientCapabilities(
         general=types.GeneralClientCapabilities(position_encodings=["utf-16"]),
@@ -132,6 +141,7 @@ async def run(limit: int) -> None:
             types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
         )
 
+    await show_routes(client)
     await run_the_shop(client)
     await client.shutdown_async(None)
     client.exit(None)
@@ -149,6 +159,21 @@ def apply_edits(text: str, edits: list[types.TextEdit]) -> str:
     for start, end, new_text in reversed(spans):
         text = text[:start] + new_text + text[end:]
     return text
+
+
+async def show_routes(client: LanguageClient) -> None:
+    """Route search, as an editor's symbol search shows it: every route the shop serves."""
+    symbols: list = []
+    for _ in range(100):  # the workspace index is built in the background
+        symbols = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="")) or []
+        if symbols:
+            break
+        await asyncio.sleep(0.1)
+    print("\n── route search (workspace/symbol), with full paths:")
+    for symbol in symbols:
+        where = Path(symbol.location.uri.removeprefix("file://")).relative_to(PROJECT)
+        line = symbol.location.range.start.line + 1
+        print(f"   {symbol.name:28} {where}:{line}  ({symbol.container_name})")
 
 
 async def run_the_shop(client: LanguageClient) -> None:
