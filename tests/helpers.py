@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -252,3 +253,18 @@ def plain(value):
     if isinstance(value, (list, tuple)):
         return [plain(item) for item in value]
     return value
+
+
+def fake_environment(root: Path, name: str, **versions: str) -> Path:
+    """A real virtualenv at ``root/name`` whose site-packages claims the given package versions
+    (``fastapi="0.90.0"``); its Python is returned."""
+    venv = root / name
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    (site,) = venv.glob("lib/python*/site-packages")
+    for package, version in versions.items():
+        info = site / f"{package}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {package}\nVersion: {version}\n"
+        )
+    return venv / "bin" / "python"

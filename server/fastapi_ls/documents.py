@@ -200,12 +200,6 @@ class DocumentStore:
             in_fastapi_project=in_project,
         )
 
-    def tier2_document(self, uri: str) -> tuple[LineDocument, DocumentState] | None:
-        """The document and its state when Tier 2 actions and hovers apply to it, else None."""
-        document = self._fetch(uri)
-        state = self.get(document)
-        return (document, state) if state.tier2_enabled else None
-
     def analysis_of(self, uri: str) -> ModuleAnalysis | None:
         entry = self._entries.get(uri)
         return entry.analysis if entry else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -60,6 +60,8 @@ class FastApiLanguageServer(LanguageServer):
         self.initialization_options: Any = None
         self._docs: tuple[settings.Context7Settings, DocsService] | None = None
         self._environment_task: asyncio.Task[None] | None = None
+        #: Background tasks, kept until they end (the event loop holds only weak references).
+        self._tasks: set[asyncio.Task[Any]] = set()
         self.param_docs = ParamDocs()
         self.modules = ModuleIndex(self.open_analysis)
         self.diagnostics = DiagnosticsPublisher(self, DIAGNOSTIC_SOURCES)
@@ -77,6 +79,20 @@ class FastApiLanguageServer(LanguageServer):
         """Read the knowledge base in a worker thread: the server answers ``initialize``
         sooner, and the first completion finds it ready."""
         threading.Thread(target=lambda: self.knowledge, name="knowledge", daemon=True).start()
+
+    def spawn(self, work: Coroutine[Any, Any, T], failure: str) -> asyncio.Task[T]:
+        """Run ``work`` as a task the server keeps until it ends; an error is logged as
+        ``failure``, with its traceback."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+
+        def ended(task: asyncio.Task[T]) -> None:
+            self._tasks.discard(task)
+            if not task.cancelled() and task.exception() is not None:
+                log.error(failure, exc_info=task.exception())
+
+        task.add_done_callback(ended)
+        return task
 
     async def in_background(self, work: Callable[[], T]) -> T:
         """Run ``work`` on the background analysis thread."""
@@ -164,8 +180,7 @@ class FastApiLanguageServer(LanguageServer):
                     types.MessageType.Warning,
                 )
 
-        self._environment_task = asyncio.get_running_loop().create_task(run())
-        self._environment_task.add_done_callback(_log_failure)
+        self._environment_task = self.spawn(run(), "reading the Python environment failed")
 
     def prepare_parameter_docs(self) -> None:
         """Parse the installed packages' parameter docs in the background, before any hover."""
@@ -237,11 +252,6 @@ _LOG_LEVELS = {
     types.MessageType.Info: logging.INFO,
     types.MessageType.Log: logging.DEBUG,
 }
-
-
-def _log_failure(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("reading the Python environment failed", exc_info=task.exception())
 
 
 server = FastApiLanguageServer()

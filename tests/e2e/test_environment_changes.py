@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest_lsp
-from helpers import SERVER, start_session
+from helpers import SERVER, fake_environment, start_session
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 
-def fake_environment(root: Path, name: str, fastapi: str) -> Path:
-    """A real virtualenv whose site-packages claims the given FastAPI version."""
-    venv = root / name
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    (site,) = venv.glob("lib/python*/site-packages")
-    info = site / f"fastapi-{fastapi}.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: fastapi\nVersion: {fastapi}\n")
-    return venv / "bin" / "python"
-
-
 @pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: LanguageClient, tmp_path: Path):
-    first = fake_environment(tmp_path, "first", "0.90.0")
-    second = fake_environment(tmp_path, "second", "0.100.0")
+    first = fake_environment(tmp_path, "first", fastapi="0.90.0")
+    second = fake_environment(tmp_path, "second", fastapi="0.100.0")
     lsp_client.set_configuration({"interpreter": str(second)}, section="fastapiLs")
     await start_session(lsp_client, "vscode", tmp_path, options={"interpreter": str(first)})
     # At once, while the first interpreter is still being inspected.

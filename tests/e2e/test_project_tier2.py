@@ -28,9 +28,6 @@ CASES = [
     ("migrations/env.py", "    context.configure(connection=", "Migrations with Alembic"),
 ]
 
-#: The code action and hover handlers must ask ``DocumentStore.tier2_document`` (see the
-#: report of this change); until server.py does, non-FastAPI modules get nothing.
-
 
 def server_config() -> ClientServerConfig:
     return ClientServerConfig(server_command=[sys.executable, "-m", "fastapi_ls"])

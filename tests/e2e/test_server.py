@@ -15,6 +15,7 @@ from helpers import (
     SERVER,
     complete,
     cursor,
+    fake_environment,
     offered_snippets,
     open_document,
     snippet_ids,
@@ -31,18 +32,6 @@ KB = knowledge.load()
 MODULE = "from fastapi import FastAPI\n\napp = FastAPI()\n\n|\n"
 
 
-def fake_environment(root: Path, fastapi: str, pydantic: str) -> Path:
-    """A real virtualenv whose site-packages claims the given FastAPI and Pydantic versions."""
-    venv = root / "oldenv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    (site,) = venv.glob("lib/python*/site-packages")
-    for name, version in (("fastapi", fastapi), ("pydantic", pydantic)):
-        info = site / f"{name}-{version}.dist-info"
-        info.mkdir()
-        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
-    return venv / "bin" / "python"
-
-
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("project")
@@ -50,7 +39,7 @@ def workspace(tmp_path_factory) -> Path:
 
 @pytest_lsp.fixture(scope="module", config=SERVER)
 async def client(lsp_client: LanguageClient, workspace: Path):
-    interpreter = fake_environment(workspace, fastapi="0.90.0", pydantic="1.10.13")
+    interpreter = fake_environment(workspace, "oldenv", fastapi="0.90.0", pydantic="1.10.13")
     result = await start_session(
         lsp_client,
         "vscode",

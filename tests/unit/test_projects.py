@@ -162,16 +162,6 @@ def test_files_outside_a_fastapi_project_get_nothing():
         False,
         False,
     )
-    assert workspace.store.tier2_document((BATCH / "jobs/tasks.py").as_uri()) is None
-
-
-def test_tier2_document_gives_the_document_and_its_state():
-    workspace = Workspace(SHOP)
-    workspace.state(SHOP / "app/db.py")
-    found = workspace.store.tier2_document((SHOP / "app/db.py").as_uri())
-    assert found is not None
-    document, state = found
-    assert document.uri.endswith("app/db.py") and state.in_fastapi_project
 
 
 def test_a_project_without_a_manifest_counts_by_its_modules(tmp_path):

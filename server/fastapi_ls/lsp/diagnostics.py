@@ -105,8 +105,7 @@ class DiagnosticsPublisher:
 
     def _start(self, uri: str) -> None:
         self._timers.pop(uri, None)
-        task = asyncio.get_running_loop().create_task(self._publish(uri))
-        task.add_done_callback(_log_failure)
+        self.ls.spawn(self._publish(uri), "publishing diagnostics failed")
 
     async def _publish(self, uri: str) -> None:
         ls = self.ls
@@ -176,8 +175,3 @@ def _to_lsp(view: DocumentView, found: Found) -> types.Diagnostic:
         tags=tags or None,
         data=found.data,
     )
-
-
-def _log_failure(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("publishing diagnostics failed", exc_info=task.exception())

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,7 +69,6 @@ class RouteService:
         self._hits: tuple[Any, RouteHits] | None = None
         #: path -> the route diagnostics last computed for it (after an update, in the thread)
         self.diagnosed: dict[str, tuple] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
 
     # --- state for the adapters ------------------------------------------------------------
 
@@ -180,8 +179,7 @@ class RouteService:
             self.calls.update(path, text)
             self._diagnose_open(index)
 
-        await self.ls.in_background(update)
-        self._changed()
+        await self._in_thread(update)
 
     def document_closed(self, uri: str) -> None:
         timer = self._timers.pop(uri, None)
@@ -258,15 +256,8 @@ class RouteService:
         self._changed_timer = None
         self.ls.protocol.notify(ROUTES_CHANGED_NOTIFICATION, {})
 
-    def _spawn(self, work: Any) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("updating the workspace index failed", exc_info=task.exception())
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        self.ls.spawn(work, "updating the workspace index failed")
 
     def watch_files(self) -> None:
         """Ask the client to report ``**/*.py`` changes on disk (git checkouts, generated
