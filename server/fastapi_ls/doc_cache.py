@@ -20,9 +20,9 @@ from typing import Any
 
 import attrs
 import cattrs
-import platformdirs
 from cattrs.gen import make_dict_structure_fn
 
+from fastapi_ls import user_cache
 from fastapi_ls.context7 import DocPage
 from fastapi_ls.json_mapping import strict_converter
 
@@ -36,13 +36,8 @@ _TEMPORARY_PREFIX = ".tmp-"
 
 
 def default_cache_dir() -> Path:
-    """The user's cache directory for fastapi-ls (``$XDG_CACHE_HOME/fastapi-ls/context7`` or
-    ``~/.cache/fastapi-ls/context7`` on Linux, the platform's own elsewhere)."""
-    root = platformdirs.user_cache_path("fastapi-ls", appauthor=False)
-    if not root.is_absolute():
-        # The XDG spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
-        root = Path.home() / ".cache" / "fastapi-ls"
-    return root / "context7"
+    """The Context7 cache inside the user's cache directory (:func:`fastapi_ls.user_cache.root`)."""
+    return user_cache.root() / "context7"
 
 
 @attrs.frozen

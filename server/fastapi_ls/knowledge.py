@@ -7,21 +7,31 @@ A broken data file is a packaging bug, so loading fails loudly with the file and
 from __future__ import annotations
 
 import functools
+import hashlib
+import logging
+import os
+import pickle
 import re
+import stat
 import sys
+import tempfile
 from pathlib import Path
 
 import attrs
 import cattrs
 from packaging.version import InvalidVersion, Version
 
-from . import snippet_syntax
+from . import __version__, snippet_syntax, user_cache
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
+log = logging.getLogger(__name__)
+
+#: Bumped when the compiled copy's layout changes in a way its digest cannot see.
+_COMPILED_FORMAT = 1
 #: Where the cursor may be for a snippet to be offered.
 CONTEXTS = frozenset(
     {
@@ -381,7 +391,88 @@ def data_dir() -> Path:
 
 @functools.cache
 def load(directory: Path | None = None) -> KnowledgeBase:
-    directory = directory or data_dir()
+    """The knowledge base in ``directory``; by default the packaged one, through its compiled
+    copy in the user's cache (:func:`load_compiled`)."""
+    if directory is None:
+        return load_compiled(data_dir(), user_cache.root() / "knowledge")
+    return read(directory)
+
+
+def load_compiled(directory: Path, cache_dir: Path) -> KnowledgeBase:
+    """The knowledge base in ``directory``, from its compiled copy in ``cache_dir`` when one was
+    made from exactly these files; otherwise read, checked, and compiled for the next start.
+
+    Reading and checking the TOML files is most of the server's start-up after its imports
+    (tens of milliseconds); unpickling the result takes about one.  The copy is named by a
+    digest of the data files, the package version and the Python version, so any change to
+    them misses it; it is used only when it belongs to this user and no one else may write it.
+    """
+    digest = hashlib.sha256(f"{_COMPILED_FORMAT} {__version__} {sys.version}".encode())
+    texts = []
+    try:
+        for path in sorted(directory.glob("*.toml")):
+            data = path.read_bytes()
+            digest.update(b"%s\0%d\0" % (path.name.encode(), len(data)) + data)
+            texts.append((path.name, data.decode("utf-8")))
+    except (OSError, UnicodeDecodeError) as error:
+        raise KnowledgeError(f"{directory}: {error}") from error
+    compiled = cache_dir / f"knowledge-{digest.hexdigest()[:32]}.pickle"
+    knowledge = _read_compiled(compiled)
+    if knowledge is None:
+        knowledge = _parse(texts)
+        _write_compiled(compiled, knowledge)
+    return knowledge
+
+
+def read(directory: Path) -> KnowledgeBase:
+    """The knowledge base in ``directory``'s TOML files, read and checked."""
+    texts = []
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            texts.append((path.name, path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as error:
+            raise KnowledgeError(f"{path.name}: {error}") from error
+    return _parse(texts)
+
+
+def _read_compiled(path: Path) -> KnowledgeBase | None:
+    try:
+        with open(path, "rb") as file:
+            if not _is_private(os.fstat(file.fileno())):
+                log.warning("ignoring %s: another user may write it", path)
+                return None
+            knowledge = pickle.load(file)
+    except FileNotFoundError:
+        return None
+    except Exception as error:  # a truncated or foreign file: the data files are read instead
+        log.info("ignoring the compiled knowledge base %s: %s", path, error)
+        return None
+    return knowledge if isinstance(knowledge, KnowledgeBase) else None
+
+
+def _is_private(info: os.stat_result) -> bool:
+    if not hasattr(os, "getuid"):
+        return True  # Windows: the cache is in the user's own profile
+    return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _write_compiled(path: Path, knowledge: KnowledgeBase) -> None:
+    """Keep ``knowledge`` at ``path`` (replacing other versions' copies); failing is harmless."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "wb", dir=path.parent, prefix=".tmp-", suffix=".pickle", delete=False
+        ) as file:
+            pickle.dump(knowledge, file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(file.name, path)
+        for other in path.parent.glob("knowledge-*.pickle"):
+            if other != path:
+                other.unlink(missing_ok=True)
+    except (OSError, pickle.PicklingError) as error:
+        log.info("the knowledge base is not compiled for the next start: %s", error)
+
+
+def _parse(texts: list[tuple[str, str]]) -> KnowledgeBase:
     snippets: list[Snippet] = []
     status_codes: list[StatusCode] = []
     topics: list[Topic] = []
@@ -393,38 +484,38 @@ def load(directory: Path | None = None) -> KnowledgeBase:
     dependency_roles: list[DependencyRole] = []
     orms: list[Orm] = []
     plurals: list[Plural] = []
-    for path in sorted(directory.glob("*.toml")):
+    for filename, text in texts:
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as error:
-            raise KnowledgeError(f"{path.name}: {error}") from error
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise KnowledgeError(f"{filename}: {error}") from error
         unknown = set(data) - _TABLES - _SINGLE_TABLES - _MIGRATION_TABLES
         if unknown:
-            raise KnowledgeError(f"{path.name}: unknown tables {sorted(unknown)}")
+            raise KnowledgeError(f"{filename}: unknown tables {sorted(unknown)}")
         for name in _TABLES & set(data):
             if not isinstance(data[name], list):
-                raise KnowledgeError(f"{path.name}: write [[{name}]], an array of tables")
+                raise KnowledgeError(f"{filename}: write [[{name}]], an array of tables")
         for raw in data.get("snippet", []):
-            snippets.append(_snippet(path.name, raw))
+            snippets.append(_snippet(filename, raw))
         for raw in data.get("status", []):
-            status_codes.append(_structure(path.name, raw, StatusCode))
+            status_codes.append(_structure(filename, raw, StatusCode))
         for raw in data.get("topic", []):
-            topics.append(_topic(path.name, raw))
+            topics.append(_topic(filename, raw))
         for raw in data.get("version_gate", []):
-            gates.append(_structure(path.name, raw, VersionGate))
+            gates.append(_structure(filename, raw, VersionGate))
         for raw in data.get("card", []):
-            cards.append(_card(path.name, raw))
-        categories += [_structure(path.name, raw, Category) for raw in data.get("category", [])]
+            cards.append(_card(filename, raw))
+        categories += [_structure(filename, raw, Category) for raw in data.get("category", [])]
         if "packages" in data:
             if packages is not None or not isinstance(data["packages"], dict):
-                raise KnowledgeError(f"{path.name}: write one [packages] table in one file")
-            packages = _packages(path.name, data["packages"])
-        model_roles += [_structure(path.name, raw, ModelRole) for raw in data.get("model_role", [])]
+                raise KnowledgeError(f"{filename}: write one [packages] table in one file")
+            packages = _packages(filename, data["packages"])
+        model_roles += [_structure(filename, raw, ModelRole) for raw in data.get("model_role", [])]
         dependency_roles += [
-            _structure(path.name, raw, DependencyRole) for raw in data.get("dependency_role", [])
+            _structure(filename, raw, DependencyRole) for raw in data.get("dependency_role", [])
         ]
-        orms += [_structure(path.name, raw, Orm) for raw in data.get("orm", [])]
-        plurals += [_structure(path.name, raw, Plural) for raw in data.get("plural", [])]
+        orms += [_structure(filename, raw, Orm) for raw in data.get("orm", [])]
+        plurals += [_structure(filename, raw, Plural) for raw in data.get("plural", [])]
     _check_unique(snippets)
     _check_unique_status(status_codes)
     _check_unique_symbols(cards)

@@ -1,9 +1,12 @@
 """The knowledge-base loader and the snippet grammar helpers."""
 
 import json
+import os
+import pickle
 import textwrap
 from pathlib import Path
 
+import attrs
 import pytest
 
 from fastapi_ls import knowledge, snippet_syntax
@@ -381,3 +384,66 @@ def test_rejects_an_origin_that_is_not_a_dotted_name(tmp_path):
     )
     with pytest.raises(knowledge.KnowledgeError, match="not a dotted name"):
         load(tmp_path)
+
+
+# --- the compiled copy read at start-up ---------------------------------------------------
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    directory = tmp_path / "snippets"
+    directory.mkdir()
+    for path in knowledge.data_dir().glob("*.toml"):
+        (directory / path.name).write_bytes(path.read_bytes())
+    return directory
+
+
+def compiled_copies(cache: Path) -> list[Path]:
+    return sorted(cache.glob("knowledge-*.pickle"))
+
+
+def test_the_compiled_copy_is_made_once_and_then_used(data, tmp_path):
+    cache = tmp_path / "cache"
+    first = knowledge.load_compiled(data, cache)
+    assert first == knowledge.read(data)
+    (copy,) = compiled_copies(cache)
+    # A copy that differs from the data files proves which one the next start reads.
+    planted = attrs.evolve(first, snippets=first.snippets[:1])
+    copy.write_bytes(pickle.dumps(planted))
+    assert knowledge.load_compiled(data, cache) == planted
+
+
+def test_a_changed_data_file_replaces_the_compiled_copy(data, tmp_path):
+    cache = tmp_path / "cache"
+    knowledge.load_compiled(data, cache)
+    (old,) = compiled_copies(cache)
+    routes = data / "routes.toml"
+    routes.write_text(routes.read_text().replace('label = "', 'label = "changed ', 1))
+    loaded = knowledge.load_compiled(data, cache)
+    assert any(snippet.label.startswith("changed ") for snippet in loaded.snippets)
+    assert compiled_copies(cache) != [old] and len(compiled_copies(cache)) == 1
+
+
+def test_a_corrupt_compiled_copy_is_read_again_from_the_data_files(data, tmp_path):
+    cache = tmp_path / "cache"
+    knowledge.load_compiled(data, cache)
+    (copy,) = compiled_copies(cache)
+    copy.write_bytes(b"\x80\x05not a pickle")
+    assert knowledge.load_compiled(data, cache) == knowledge.read(data)
+    assert pickle.loads(copy.read_bytes()) == knowledge.read(data)
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+def test_a_compiled_copy_others_may_write_is_ignored(data, tmp_path):
+    cache = tmp_path / "cache"
+    real = knowledge.load_compiled(data, cache)
+    (copy,) = compiled_copies(cache)
+    copy.write_bytes(pickle.dumps(attrs.evolve(real, snippets=())))
+    copy.chmod(0o666)
+    assert knowledge.load_compiled(data, cache) == real
+
+
+def test_without_a_writable_cache_the_data_files_are_read(data, tmp_path):
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache directory would be")
+    assert knowledge.load_compiled(data, blocked / "knowledge") == knowledge.read(data)

@@ -61,6 +61,8 @@ class RouteService:
         self.calls = TestCalls()
         #: the first build is done (before that, answers come from what is indexed so far)
         self.ready = False
+        #: counts :meth:`start` calls: a build that a newer start replaced ends early
+        self._generation = 0
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._changed_timer: asyncio.TimerHandle | None = None
         self._table_key: Any = None
@@ -112,25 +114,25 @@ class RouteService:
 
     def start(self, delay: float = 0.0) -> None:
         """A new index for the current workspace folders, built in the background."""
+        self.index, self.ready = None, False
+        self._generation += 1
+        self._spawn(self._build(self._generation, delay))
+
+    async def _build(self, generation: int, delay: float) -> None:
+        await asyncio.sleep(delay)
+        # Route features need the index: wait for a pause, but not long.
+        await self.ls.protocol.quiet(limit=BUILD_QUIET_LIMIT)
+        if generation != self._generation:
+            return
+        # Imported here, not at start-up: nothing needs it before the first build.
         from ..workspace_index import WorkspaceIndex
 
-        index = WorkspaceIndex(self.ls.workspace_roots())
-        self.index, self.ready = index, False
+        index = self.index = WorkspaceIndex(self.ls.workspace_roots())
         open_texts = [
             (document.path, document.source)
             for document in map(self.ls.fetch_document, self.ls.protocol.open_documents.uris())
             if document.path.endswith(".py")
         ]
-        self._spawn(self._build(index, open_texts, delay))
-
-    async def _build(
-        self, index: WorkspaceIndex, open_texts: list[tuple[str, str]], delay: float
-    ) -> None:
-        await asyncio.sleep(delay)
-        # Route features need the index: wait for a pause, but not long.
-        await self.ls.protocol.quiet(limit=BUILD_QUIET_LIMIT)
-        if index is not self.index:
-            return
         await self.ls.in_background(lambda: self._build_now(index, open_texts))
         if index is self.index:
             self.ready = True
