@@ -23,6 +23,8 @@ See benchmarks/README.md for the metrics and budgets.
 from __future__ import annotations
 
 import argparse
+import compileall
+import contextlib
 import gc
 import json
 import math
@@ -682,6 +684,11 @@ def phase_startup(
 ) -> None:
     site = module.sites["module_blank"]
     text = apply_insert(module.text, site)
+    # One unrecorded start each, as after an install: the server compiles its knowledge base
+    # into the user cache at its first start, and both read their files from the OS cache.
+    for server in servers:
+        with contextlib.suppress(ServerError, RequestTimeout, ServerExited, OSError):
+            server.open(workspace, uri, text, args.startup_timeout).close()
     started = time.perf_counter()
     for run in range(args.startup_runs):
         if time.perf_counter() - started > PHASE_LIMITS["startup"]:
@@ -1026,6 +1033,8 @@ class Budget:
     text: str
     max_ms: float | None = None
     max_ratio: float | None = None
+    #: at most this many milliseconds above the baseline's figure
+    max_over_ms: float | None = None
     statistic: str = "p95_ms"
 
 
@@ -1038,7 +1047,13 @@ BUDGETS: dict[str, Budget] = {
     **{metric: Budget("p95 <= 5 ms", max_ms=5.0) for _, metric in HOVER_SITES},
     CODE_ACTION: Budget("p95 <= 5 ms", max_ms=5.0),
     CONTEXT7: Budget("p95 <= 20 ms", max_ms=20.0),
-    FIRST_COMPLETION: Budget("median <= 1000 ms", max_ms=1000.0, statistic="p50_ms"),
+    FIRST_COMPLETION: Budget(
+        "median <= 1000 ms and <= base + 100 ms",
+        max_ms=1000.0,
+        max_over_ms=100.0,
+        statistic="p50_ms",
+    ),
+    INITIALIZE: Budget("median <= base + 100 ms", max_over_ms=100.0, statistic="p50_ms"),
 }
 RSS_BUDGET_MB = 100.0
 
@@ -1062,6 +1077,12 @@ def evaluate(metric: str, base: dict[str, Any], real: dict[str, Any]) -> tuple[s
             notes.append("no baseline")
         elif value / reference > budget.max_ratio:
             notes.append(f"{value / reference:.2f}x > {budget.max_ratio:g}x")
+    if budget.max_over_ms is not None:
+        reference = base.get(budget.statistic)
+        if reference is None:
+            notes.append("no baseline")
+        elif value - reference > budget.max_over_ms:
+            notes.append(f"{value - reference:.0f} ms over the baseline > {budget.max_over_ms:g} ms")
     return ("FAIL" if notes else "PASS"), notes
 
 
@@ -1299,6 +1320,11 @@ def main(argv: list[str] | None = None) -> int:
     env["PYTHONPATH"] = os.pathsep.join(
         part for part in (str(REPO / "server"), env.get("PYTHONPATH", "")) if part
     )
+
+    # pip writes bytecode for what it installs (pygls and lsprotocol have theirs); a checkout
+    # may have none (PYTHONDONTWRITEBYTECODE), and compiling the server's modules at every
+    # spawn is not what users wait for.
+    compileall.compile_dir(REPO / "server" / "fastapi_ls", quiet=1)
 
     with (
         tempfile.TemporaryDirectory(prefix="fastapi-ls-bench-") as tmp,
