@@ -1082,7 +1082,8 @@ def evaluate(metric: str, base: dict[str, Any], real: dict[str, Any]) -> tuple[s
         if reference is None:
             notes.append("no baseline")
         elif value - reference > budget.max_over_ms:
-            notes.append(f"{value - reference:.0f} ms over the baseline > {budget.max_over_ms:g} ms")
+            over = value - reference
+            notes.append(f"{over:.0f} ms over the baseline > {budget.max_over_ms:g} ms")
     return ("FAIL" if notes else "PASS"), notes
 
 

@@ -16,17 +16,20 @@ import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 import cattrs
 from packaging.version import Version
 
 from .analysis import ModuleAnalysis
-from .context7 import DocPage
-from .docs_service import DocsService, LookupResult
 from .json_mapping import camel_case, camel_case_converter
 from .knowledge import KnowledgeBase, Topic
 from .tier2 import Detection, detect
+
+if TYPE_CHECKING:  # the Context7 stack is imported at the first lookup, not at start-up
+    from .context7 import DocPage
+    from .docs_service import DocsService, LookupResult
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 from lsprotocol import types
@@ -22,9 +22,6 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from . import __version__, completion, environment, knowledge, settings
-from .context7 import Context7Client
-from .doc_cache import DocCache, default_cache_dir
-from .docs_service import DocsService
 from .documents import DocumentStore
 from .line_document import LineDocument
 from .lsp import DIAGNOSTIC_SOURCES, register
@@ -35,6 +32,9 @@ from .lsp.view import DocumentView
 from .param_docs import ParamDocs
 from .protocol import FastApiProtocol
 from .workspace_modules import ModuleIndex
+
+if TYPE_CHECKING:
+    from .docs_service import DocsService
 
 log = logging.getLogger(__name__)
 
@@ -225,11 +225,19 @@ class FastApiLanguageServer(LanguageServer):
 
     @property
     def cache_root(self) -> Path:
+        from .doc_cache import default_cache_dir
+
         configured = self.settings.context7.cache_dir
         return Path(configured).expanduser() if configured else default_cache_dir()
 
     def docs_service(self) -> DocsService | None:
         """Context7 behind the cache, built again when its settings change; None when off."""
+        # The Context7 stack (HTTP client, cache) is imported at the first lookup: start-up
+        # does not need it.
+        from .context7 import Context7Client
+        from .doc_cache import DocCache
+        from .docs_service import DocsService
+
         current = self.settings.context7
         if not current.enabled:
             return None

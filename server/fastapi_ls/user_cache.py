@@ -1,4 +1,4 @@
-"""The user's cache directory for fastapi-ls, shared by the Context7 pages and the knowledge base."""
+"""The user's cache directory for fastapi-ls: the Context7 pages and the knowledge base."""
 
 from __future__ import annotations
 
