@@ -1116,6 +1116,14 @@ def _(m, client):
     assert client.post("/login", json={"username": "alice", "password": "x"}).status_code == 422
 
 
+@check("form-model")
+def _(m, client):
+    form = {"username": "alice", "password": "secret"}
+    assert client.post("/login", data=form).json() == {"username": "alice"}
+    assert client.post("/login", data={"username": "alice"}).status_code == 422
+    assert client.post("/login", data={**form, "remember": "yes"}).status_code == 422
+
+
 @check("route-upload-file")
 def _(m, client):
     response = client.post("/uploadfile/", files={"file": ("a.txt", b"abcd", "text/plain")})
