@@ -258,7 +258,7 @@ class FastApiProtocol(LanguageServerProtocol):
     # Parent process ---------------------------------------------------------------------------
 
     def _watch_parent(self, process_id: int | None) -> None:
-        if process_id is None or os.name != "posix" or process_id == os.getpid():
+        if process_id is None or process_id == os.getpid():
             return
         try:
             loop = asyncio.get_running_loop()
@@ -311,6 +311,9 @@ def _is_id(value: Any) -> bool:
 
 
 def _is_alive(process_id: int) -> bool:
+    if os.name == "nt":
+        # os.kill(pid, 0) would end the process there: Windows has no signal 0.
+        return _is_alive_on_windows(process_id)
     try:
         os.kill(process_id, 0)
     except ProcessLookupError:
@@ -318,6 +321,24 @@ def _is_alive(process_id: int) -> bool:
     except OSError:
         return True  # it exists, but belongs to someone else
     return True
+
+
+def _is_alive_on_windows(process_id: int) -> bool:  # pragma: no cover - run on Windows only
+    import ctypes
+    from ctypes import wintypes
+
+    synchronize, wait_timeout, access_denied = 0x00100000, 0x102, 5
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    kernel32.OpenProcess.argtypes = (wintypes.DWORD, wintypes.BOOL, wintypes.DWORD)
+    kernel32.OpenProcess.restype = wintypes.HANDLE
+    handle = kernel32.OpenProcess(synchronize, False, process_id)
+    if not handle:
+        # Denied: it exists but belongs to someone else; otherwise there is no such process.
+        return ctypes.get_last_error() == access_denied
+    try:
+        return kernel32.WaitForSingleObject(handle, 0) == wait_timeout
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 def exit_now(code: int) -> NoReturn:
