@@ -18,6 +18,7 @@ import {
   type ConfigurationRequest,
   type LanguageClientOptions,
 } from "vscode-languageclient/node";
+import { withShowReferences, type Converter } from "./codeLens";
 import { debounce } from "./debounce";
 import { formatVersion, resolveInterpreters, type Resolution } from "./interpreter";
 import type { InterpreterPrompt } from "./interpreterPrompt";
@@ -347,6 +348,8 @@ export class ServerManager implements vscode.Disposable {
         },
       },
       middleware: {
+        provideCodeLenses: async (document, token, next) =>
+          withShowReferences(await next(document, token), toVsCode),
         window: {
           showDocument: showDocumentMiddleware(
             async (uri) => {
@@ -453,6 +456,22 @@ export class ServerManager implements vscode.Disposable {
     });
   }
 }
+
+/** The arguments of `editor.action.showReferences`, which takes VS Code's types only. */
+const toVsCode: Converter<vscode.Uri, vscode.Position, vscode.Location> = {
+  uri: (value) => vscode.Uri.parse(value, true),
+  position: (value) => new vscode.Position(value.line, value.character),
+  location: (value) =>
+    new vscode.Location(
+      vscode.Uri.parse(value.uri, true),
+      new vscode.Range(
+        value.range.start.line,
+        value.range.start.character,
+        value.range.end.line,
+        value.range.end.character,
+      ),
+    ),
+};
 
 function describeInterpreter(resolution: Resolution, handedToServer: string | undefined): string {
   const project = resolution.project;

@@ -162,8 +162,13 @@ def _enclosing_block(lines: Sequence[str], line: int, width: int) -> tuple[str, 
         text = lines[current]
         stripped = text.strip()
         if stripped and not stripped.startswith("#"):
-            line_width = len(text) - len(text.lstrip(" \t"))
-            line_width = len(text[:line_width].expandtabs())
+            if _width(text) < width:
+                # A header spread over lines ends with the line closing its brackets, often
+                # less indented than the parameters (``) -> Item:`` at the def's own column).
+                start = _bracket_opener(lines, current)
+                if start != current:
+                    current, text = start, " ".join(lines[start : current + 1])
+            line_width = _width(text)
             if line_width < width:
                 match = _BLOCK_HEADER.match(text)
                 if match:
@@ -174,6 +179,22 @@ def _enclosing_block(lines: Sequence[str], line: int, width: int) -> tuple[str, 
                 width = line_width
         current -= 1
     return None
+
+
+def _width(text: str) -> int:
+    """The width of the line's indentation, tabs expanded."""
+    indent = len(text) - len(text.lstrip(" \t"))
+    return len(text[:indent].expandtabs())
+
+
+def _bracket_opener(lines: Sequence[str], line: int) -> int:
+    """The line opening the brackets that ``line`` closes (``line`` when it closes none)."""
+    depth = bracket_balance(lines[line])
+    start = line
+    while depth < 0 and start > 0 and line - start < MAX_SIGNATURE_LINES:
+        start -= 1
+        depth += bracket_balance(lines[start])
+    return start if depth >= 0 else line
 
 
 #: How many lines a ``def``'s parameter list may span.

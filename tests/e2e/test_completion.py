@@ -31,6 +31,7 @@ from pytest_lsp import LanguageClient
 from fastapi_ls import completion, knowledge, snippet_syntax
 
 KB = knowledge.load()
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 ROUTER_MODULE = """\
 from typing import Annotated
@@ -222,6 +223,14 @@ async def test_add_task_offered_where_background_tasks_is_a_parameter(client, wo
     marked = ROUTER_MODULE.replace("|", function)
     _, items = await complete_at(client, workspace / "tasks.py", marked)
     assert "bg-add-task" in snippet_ids(items)
+
+
+async def test_body_of_a_def_closed_at_column_zero(client, workspace):
+    """``) -> Item:`` at the def's column, as formatters write a long signature."""
+    text = (FIXTURES / "context" / "multiline_headers.py").read_text(encoding="utf-8")
+    marked = text.replace("    return item  #", "    |return item  #")
+    _, items = await complete_at(client, workspace / "notify.py", marked)
+    assert set(snippet_ids(items)) == {s.id for s in KB.for_context("function_body")}
 
 
 async def test_test_file(client, workspace):

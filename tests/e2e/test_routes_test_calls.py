@@ -15,6 +15,7 @@ from helpers import (
     client_position,
     complete,
     open_document,
+    plain,
     route_table,
     start_session,
     template_project,
@@ -32,7 +33,7 @@ def template(tmp_path_factory) -> Path:
 
 @pytest_lsp.fixture(scope="module", config=SERVER)
 async def client(lsp_client: LanguageClient, template: Path):
-    await start_session(lsp_client, "vscode", template)
+    lsp_client.initialize_result = await start_session(lsp_client, "vscode", template)
     await route_table(lsp_client)
     yield
     await lsp_client.shutdown_session()
@@ -131,6 +132,62 @@ async def test_code_lens_counts_tests_and_names_the_route_of_a_call(client, temp
     assert [lens.command.title for lens in lenses] == [
         "GET /api/v1/utils/health-check/ → health_check()"
     ]
+    _, _, (endpoint,) = plain(lenses[0].command.arguments)
+    utils = template / "app/api/routes/utils.py"
+    assert endpoint["uri"] == utils.as_uri()
+    line = utils.read_text(encoding="utf-8").split("\n")[endpoint["range"]["start"]["line"]]
+    assert "def health_check(" in line
+
+
+async def test_a_lens_command_opens_its_test_calls(client, template):
+    """The lens's command and arguments are those of VS Code's showReferences; sent back to the
+    server, it opens the one call, or the one chosen of several."""
+    asked: list[types.ShowMessageRequestParams] = []
+
+    @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
+    def choose(params: types.ShowMessageRequestParams) -> types.MessageActionItem:
+        asked.append(params)
+        return params.actions[-1]
+
+    uri, text = opened(client, template / "app/api/routes/items.py")
+    lenses = await client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    lines = text.split("\n")
+    commands = {lines[lens.range.start.line].split("(")[0]: lens.command for lens in lenses}
+    tests_module = template / TESTS / "test_items.py"
+    test_lines = tests_module.read_text(encoding="utf-8").split("\n")
+
+    command = commands["def read_item"]
+    assert (
+        command.command in client.initialize_result.capabilities.execute_command_provider.commands
+    )
+    lens_uri, position, locations = plain(command.arguments)
+    assert lens_uri == uri and position["line"] == find(text, "def read_item(")[0]
+    called = [test_lines[location["range"]["start"]["line"]].strip() for location in locations]
+    assert [location["uri"] for location in locations] == [tests_module.as_uri()] * 2
+    assert all(line.startswith("response = client.get(") for line in called), called
+
+    shown = len(client.shown_documents)
+    answer = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=command.command, arguments=plain(command.arguments))
+    )
+    assert len(plain(answer)) == 2
+    (question,) = asked
+    last = locations[-1]["range"]["start"]["line"]
+    assert question.actions[-1].title == f"{TESTS}/test_items.py:{last + 1}"
+    (opened_call,) = client.shown_documents[shown:]
+    assert opened_call.uri == tests_module.as_uri()
+    assert opened_call.selection.start.line == last
+
+    # one call: opened at once, nothing asked
+    command = commands["def read_items"]
+    await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=command.command, arguments=plain(command.arguments))
+    )
+    assert len(asked) == 1
+    opened_call = client.shown_documents[-1]
+    assert "client.get(" in test_lines[opened_call.selection.start.line]
 
 
 async def test_code_lens_follows_its_setting(client, template):

@@ -126,3 +126,34 @@ def test_background_tasks_condition_needs_the_parameter():
     folder = Path(__file__).resolve().parents[1] / "fixtures" / "versions"
     assert _conditions_at(folder / "with_background_tasks.txt") == {"background_tasks"}
     assert _conditions_at(folder / "without_background_tasks.txt") == frozenset()
+
+
+MULTILINE_HEADERS = (
+    Path(__file__).resolve().parents[1] / "fixtures" / "context" / "multiline_headers.py"
+)
+
+
+def _expected_positions(path: Path) -> list[tuple[int, int, list[str]]]:
+    """(line, column, [kind, scope, conditions…]) of each ``# expect:`` line of ``path``."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [
+        (number, len(text) - len(text.lstrip()), text.split("# expect:")[1].split())
+        for number, text in enumerate(lines)
+        if "  # expect:" in text
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "expected"),
+    _expected_positions(MULTILINE_HEADERS),
+    ids=lambda value: str(value) if isinstance(value, int) else " ".join(value),
+)
+def test_bodies_under_headers_closed_at_a_smaller_indentation(line, column, expected):
+    """``) -> Item:`` at the def's column still opens the def's body (and ``):`` a class's)."""
+    text = MULTILINE_HEADERS.read_text(encoding="utf-8")
+    lines = document_lines(text)
+    found = cursor_context(lines, line, column, analyse(text), is_test_file=False)
+    assert found is not None
+    kind, scope, *conditions = expected
+    assert (found.kind, found.scope) == (kind, scope)
+    assert cursor_conditions(found, lines, line) == frozenset(conditions)

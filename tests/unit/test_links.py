@@ -69,3 +69,7 @@ def test_named_topics_link_the_page_that_teaches_them():
     docs = {topic.id: topic.docs for topic in KB.topics}
     assert urlsplit(docs["sse"]).path == "/tutorial/server-sent-events/"
     assert urlsplit(docs["test-database"]).path == "/how-to/testing-database/"
+    # FastAPI has no health-check page: its deployment concepts say why an orchestrator
+    # restarts a process, which is what a liveness route tells it (not how to build an image).
+    health = urlsplit(docs["health-checks"])
+    assert (health.path, health.fragment) == ("/deployment/concepts/", "restarts")

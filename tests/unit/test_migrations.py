@@ -109,6 +109,32 @@ def test_project_still_on_pydantic_1_gets_no_pydantic_2_advice() -> None:
     assert {f.code for f in migrations.check(text, "m.py", context)} == {"FAPI205"}
 
 
+@pytest.mark.parametrize(
+    ("installed", "key"),
+    [
+        ("2.10.6", "populate_by_name"),
+        ("2.11.0", "validate_by_name"),
+        ("2.14.4", "validate_by_name"),
+        (None, "validate_by_name"),  # unknown: taken to be current
+    ],
+)
+def test_population_by_field_name_follows_the_installed_pydantic(installed, key) -> None:
+    """Pydantic 2.11 added validate_by_name and no longer recommends populate_by_name."""
+    text = (FIXTURES / "v1_models.py").read_text(encoding="utf-8")
+    context = MigrationContext(versions={"pydantic": installed} if installed else {})
+    (finding,) = [
+        f
+        for f in migrations.check(text, "m.py", context)
+        if f.code == "FAPI101" and "allow_population_by_field_name" in f.message
+    ]
+    assert f"allow_population_by_field_name → {key}" in finding.message
+    fixed = migrations.apply_edits(text, finding.fixes[0].edits)
+    assert f"    {key}=True,\n" in fixed
+    assert "allow_population_by_field_name" not in fixed
+    other = ({"populate_by_name", "validate_by_name"} - {key}).pop()
+    assert other not in fixed
+
+
 def test_testclient_rule_needs_a_lifespan_app() -> None:
     path = FIXTURES / "test_lifespan_client.py"
     text = path.read_text(encoding="utf-8")

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,11 @@ import pytest
 from fastapi_ls import migrations
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "migrations"
-CONTEXT = migrations.MigrationContext(apps_with_lifespan=frozenset({"orders.main.app"}))
+#: As the server sees the project: the installed Pydantic picks the names fixes use.
+CONTEXT = migrations.MigrationContext(
+    apps_with_lifespan=frozenset({"orders.main.app"}),
+    versions={"pydantic": metadata.version("pydantic")},
+)
 #: Starlette 1.x warns when its TestClient runs on httpx rather than httpx2.
 HTTPX_WARNING = "ignore:Using `httpx` with `starlette.testclient`:UserWarning"
 

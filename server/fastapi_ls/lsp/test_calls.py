@@ -3,13 +3,20 @@ references from an endpoint to its tests, and CodeLens on both sides.
 
 The calls are read by :mod:`fastapi_ls.route_calls`; the routes come from the workspace index
 (:class:`~fastapi_ls.lsp.routes.RouteService`).  Nothing here answers outside a FastAPI project.
+
+A lens names :data:`SHOW_LOCATIONS` with the arguments of VS Code's
+``editor.action.showReferences`` (uri, position, locations): the VS Code extension turns it
+into that command, which only the editor can run.  Other editors send it back to the server,
+which opens the one location, or asks which one to open.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
+from pygls.uris import to_fs_path
 
 from .. import hover, route_calls
 from .errors import guarded
@@ -22,6 +29,10 @@ if TYPE_CHECKING:
 
 #: At most this many paths are offered at once.
 MAX_PATHS = 50
+#: The lenses' command: (uri, position, locations), as ``editor.action.showReferences`` takes.
+SHOW_LOCATIONS = "fastapiLs.showLocations"
+#: At most this many locations are offered to choose from.
+MAX_CHOICES = 20
 
 
 def call_under_cursor(
@@ -139,17 +150,25 @@ def references(
     if not routes:
         return None
     files = WorkspaceFiles(ls.fetch_document)
-    hits = ls.routes.hits()
     locations: dict[tuple, types.Location] = {}
     if params.context.include_declaration:
         for route in routes:
             locations[(route.file, route.definition)] = files.location(route.file, route.definition)
+    locations.update(call_locations(files, ls.routes.hits(), routes))
+    return list(locations.values()) or None
+
+
+def call_locations(
+    files: WorkspaceFiles, hits: route_calls.RouteHits, routes: list[Route]
+) -> dict[tuple, types.Location]:
+    """The test calls reaching ``routes``, each once, by (file, span)."""
+    locations: dict[tuple, types.Location] = {}
     for route in routes:
         for hit in hits.calls(route):
             call = hit.call
             span = (call.line, call.start, call.line, call.end)
             locations[(hit.file, span)] = files.location(hit.file, span)
-    return list(locations.values()) or None
+    return locations
 
 
 def code_lens(ls: FastApiLanguageServer, params: types.CodeLensParams) -> list[types.CodeLens]:
@@ -161,6 +180,7 @@ def code_lens(ls: FastApiLanguageServer, params: types.CodeLensParams) -> list[t
     if index is None or not view.state.tier2_enabled:
         return []
     lenses = []
+    files = WorkspaceFiles(ls.fetch_document)
     hits = ls.routes.hits()
     by_endpoint: dict[tuple, list[Route]] = {}
     for route in index.routes_in_file(view.path):
@@ -170,11 +190,11 @@ def code_lens(ls: FastApiLanguageServer, params: types.CodeLensParams) -> list[t
         tests = {(hit.file, hit.call.function) for route in routes for hit in hits.calls(route)}
         count = len(tests)
         lenses.append(
-            types.CodeLens(
-                range=view.client_range((span[0], span[1]), (span[2], span[3])),
-                command=types.Command(
-                    title=f"{count} test" if count == 1 else f"{count} tests", command=""
-                ),
+            _lens(
+                view.uri,
+                view.client_range((span[0], span[1]), (span[2], span[3])),
+                f"{count} test" if count == 1 else f"{count} tests",
+                list(call_locations(files, hits, routes).values()),
             )
         )
     for call in route_calls.find_calls(view.lines):
@@ -183,15 +203,90 @@ def code_lens(ls: FastApiLanguageServer, params: types.CodeLensParams) -> list[t
             continue
         route = routes[0]
         lenses.append(
-            types.CodeLens(
-                range=view.client_range((call.line, call.start), (call.line, call.end)),
-                command=types.Command(title=f"{route.label} → {route.endpoint}()", command=""),
+            _lens(
+                view.uri,
+                view.client_range((call.line, call.start), (call.line, call.end)),
+                f"{route.label} → {route.endpoint}()",
+                [files.location(route.file, route.definition)],
             )
         )
     return lenses
 
 
+def _lens(
+    uri: str, range_: types.Range, title: str, locations: list[types.Location]
+) -> types.CodeLens:
+    """A lens showing ``locations``; only a title when there are none (nothing to show)."""
+    if not locations:
+        return types.CodeLens(range=range_, command=types.Command(title=title, command=""))
+    return types.CodeLens(
+        range=range_,
+        command=types.Command(
+            title=title, command=SHOW_LOCATIONS, arguments=[uri, range_.start, locations]
+        ),
+    )
+
+
+async def show_locations(
+    ls: FastApiLanguageServer,
+    uri: str,
+    position: types.Position,
+    locations: list[types.Location],
+) -> list[types.Location]:
+    """Open the one location, or the one the user picks of several; answer them all.
+
+    ``uri`` and ``position`` (where the lens is) are there for VS Code's
+    ``editor.action.showReferences``; opening a location needs neither.
+    """
+    chosen = locations[0] if len(locations) == 1 else await _choose(ls, locations)
+    if chosen is not None:
+        await _open(ls, chosen)
+    return locations
+
+
+async def _choose(
+    ls: FastApiLanguageServer, locations: list[types.Location]
+) -> types.Location | None:
+    by_title: dict[str, types.Location] = {}
+    for location in locations[:MAX_CHOICES]:
+        by_title.setdefault(_describe(ls, location), location)
+    if not by_title:
+        return None
+    shown = f" (the first {MAX_CHOICES})" if len(locations) > MAX_CHOICES else ""
+    answer = await ls.window_show_message_request_async(
+        types.ShowMessageRequestParams(
+            type=types.MessageType.Info,
+            message=f"Open one of {len(locations)} locations{shown}",
+            actions=[types.MessageActionItem(title=title) for title in by_title],
+        )
+    )
+    return by_title.get(answer.title) if answer is not None else None
+
+
+async def _open(ls: FastApiLanguageServer, location: types.Location) -> None:
+    if ls.support.show_document:
+        result = await ls.window_show_document_async(
+            types.ShowDocumentParams(uri=location.uri, take_focus=True, selection=location.range)
+        )
+        if result.success:
+            return
+    ls.window_show_message(
+        types.ShowMessageParams(type=types.MessageType.Info, message=_describe(ls, location))
+    )
+
+
+def _describe(ls: FastApiLanguageServer, location: types.Location) -> str:
+    """``tests/test_items.py:12``: the path from its workspace folder, and the line."""
+    path = Path(to_fs_path(location.uri) or location.uri)
+    for root in ls.workspace_roots():
+        if path.is_relative_to(root):
+            path = path.relative_to(root)
+            break
+    return f"{path.as_posix()}:{location.range.start.line + 1}"
+
+
 def register(server: FastApiLanguageServer) -> None:
+    server.command(SHOW_LOCATIONS)(guarded(show_locations, []))
     server.feature(types.TEXT_DOCUMENT_DEFINITION)(guarded(definition))
     server.feature(types.TEXT_DOCUMENT_REFERENCES)(guarded(references))
     server.feature(types.TEXT_DOCUMENT_CODE_LENS)(guarded(code_lens, []))

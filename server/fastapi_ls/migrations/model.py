@@ -52,6 +52,15 @@ class Rule:
 
 
 @attrs.frozen
+class NewerName:
+    """A name that replaces a rename's ``new`` from a version of a package on."""
+
+    package: str
+    since: str
+    new: str
+
+
+@attrs.frozen
 class Rename:
     """A renamed (or removed, when ``new`` is empty) config key, method or argument."""
 
@@ -60,6 +69,15 @@ class Rename:
     new: str = ""
     #: why there is no exact replacement (the TODO text for a removed name)
     note: str = ""
+    #: the name to use instead of ``new`` where the installed package has it
+    newer: NewerName | None = None
+
+    def replacement(self, context: MigrationContext) -> str:
+        """The new name for the project's installed versions."""
+        newer = self.newer
+        if newer is not None and context.at_least(newer.package, newer.since):
+            return newer.new
+        return self.new
 
 
 RENAME_KINDS = frozenset({"config", "method", "classmethod", "argument"})
@@ -107,6 +125,8 @@ def load_rules(path: Path | None = None) -> RuleBook:
             rename = _converter.structure(raw, Rename)
             if rename.kind not in RENAME_KINDS:
                 raise RuleDataError(f"rename {rename.old!r}: unknown kind {rename.kind!r}")
+            if rename.newer is not None:
+                Version(rename.newer.since)
             renames.setdefault(rename.kind, {})[rename.old] = rename
     except (cattrs.BaseValidationError, InvalidVersion) as error:
         detail = (
@@ -141,12 +161,18 @@ class MigrationContext:
             return False
         if not rule.enabled and rule.code not in self.enabled and rule.name not in self.enabled:
             return False
-        if rule.package and rule.since and rule.package in self.versions:
-            try:
-                return Version(self.versions[rule.package]) >= Version(rule.since)
-            except InvalidVersion:
-                return True
+        if rule.package and rule.since:
+            return self.at_least(rule.package, rule.since)
         return True
+
+    def at_least(self, package: str, version: str) -> bool:
+        """The installed ``package`` is ``version`` or newer (or unknown: taken to be current)."""
+        if package not in self.versions:
+            return True
+        try:
+            return Version(self.versions[package]) >= Version(version)
+        except InvalidVersion:
+            return True
 
 
 @attrs.define(eq=False)

@@ -138,7 +138,7 @@ def _config_entries(
         elif not rename.new:
             entries.append((key, None, stmt))
         else:
-            entries.append((key, f"{rename.new}={value_text}", stmt))
+            entries.append((key, f"{rename.replacement(report.context)}={value_text}", stmt))
     return entries
 
 
