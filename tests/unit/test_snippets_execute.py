@@ -52,6 +52,14 @@ with warnings.catch_warnings():
 
 KB = knowledge.load()
 DEFAULT_VARIABLES = prefill.defaults(KB.conventions)
+#: The installed versions, as the server reads them from a project's interpreter: a snippet whose
+#: minimum is above them is not offered there, so it is not run (tests/e2e/test_oldest_versions.py
+#: runs this module under the oldest supported versions).
+INSTALLED = completion.Versions(
+    fastapi=Version(version("fastapi")),
+    pydantic=Version(version("pydantic")),
+    starlette=Version(version("starlette")),
+)
 SNIPPETS = {snippet.id: snippet for snippet in KB.snippets}
 IDS = sorted(SNIPPETS)
 #: Test-module snippets run under pytest; every other snippet is imported and exercised.
@@ -1324,6 +1332,21 @@ def client_for(module: ModuleType, base_url: str = "http://testserver") -> TestC
     return TestClient(app, base_url=base_url)
 
 
+def skip_unless_offered_here(snippet: knowledge.Snippet) -> None:
+    if not INSTALLED.allows(snippet):
+        minimums = {
+            "FastAPI": snippet.min_fastapi,
+            "Pydantic": snippet.min_pydantic,
+            "Starlette": snippet.min_starlette,
+        }
+        needs = ", ".join(f"{name} {v}" for name, v in minimums.items() if v)
+        installed = (
+            f"FastAPI {INSTALLED.fastapi}, Pydantic {INSTALLED.pydantic}, "
+            f"Starlette {INSTALLED.starlette}"
+        )
+        pytest.skip(f"{snippet.id} needs {needs}; installed: {installed}")
+
+
 def route_matches(route: APIRoute | APIWebSocketRoute, method: str, path: str) -> bool:
     if not route.path_regex.match(path):
         return False
@@ -1334,6 +1357,7 @@ def route_matches(route: APIRoute | APIWebSocketRoute, method: str, path: str) -
 def test_snippet_module_runs(snippet_id, tmp_path, monkeypatch, import_package):
     snippet = SNIPPETS[snippet_id]
     assert snippet_id in CHECKS, f"no check for {snippet_id}: add one to this file"
+    skip_unless_offered_here(snippet)
     monkeypatch.chdir(tmp_path)  # .env files, sqlite databases
     for variable in ("APP_NAME", "DATABASE_URL"):
         monkeypatch.delenv(variable, raising=False)
@@ -1384,6 +1408,7 @@ class Outcomes:
 def test_test_module_snippet_runs(snippet_id, broken, tmp_path):
     snippet = SNIPPETS[snippet_id]
     assert snippet_id in TEST_MODULE_OUTCOMES, f"no expected outcome for {snippet_id}"
+    skip_unless_offered_here(snippet)
     directory = tmp_path / "inner"
     directory.mkdir()
     (directory / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
