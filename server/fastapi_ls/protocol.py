@@ -22,21 +22,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import sys
-import threading
 import time
 from concurrent.futures import Future
-from typing import Any, BinaryIO, NoReturn
+from typing import Any, NoReturn
 
 from cattrs.errors import BaseValidationError
 from lsprotocol import types
-from pygls.io_ import StdoutWriter
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
-from .framing import FrameReader
+from . import json_pieces
 from .line_document import OpenDocuments
 
 log = logging.getLogger(__name__)
@@ -86,12 +83,15 @@ class FastApiProtocol(LanguageServerProtocol):
 
         Returns False when the body is not JSON (its length may have been wrong).
         """
-        try:
-            data = json.loads(body)
-        except (ValueError, RecursionError) as error:
-            log.error("a message is not valid JSON (%s); answering a parse error", error)
+        return self.receive_decoded(decode(body))
+
+    def receive_decoded(self, decoded: Decoded) -> bool:
+        """:meth:`receive` for a body already decoded by :func:`decode`."""
+        if isinstance(decoded, NotJson):
+            log.error("a message is not valid JSON (%s); answering a parse error", decoded.reason)
             self._send_error(None, PARSE_ERROR, "Parse error: the message is not valid JSON")
             return False
+        data = decoded
         if not (isinstance(data, dict) and str(data.get("method")).startswith(OWN_PREFIX)):
             # The server's own requests (status, the route table) are the editor's panels
             # polling, not the user at work.
@@ -274,6 +274,24 @@ class FastApiProtocol(LanguageServerProtocol):
         self._parent_watch = loop.create_task(watch())
 
 
+class NotJson:
+    """What :func:`decode` gives for a body that is not JSON."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+Decoded = Any  # the decoded message, or a NotJson
+
+
+def decode(body: bytes) -> Decoded:
+    """The message in ``body``; large ones are decoded in pieces, see :mod:`json_pieces`."""
+    try:
+        return json_pieces.loads(body)
+    except (ValueError, RecursionError) as error:
+        return NotJson(str(error)[:200])
+
+
 def _envelope_problem(data: Any) -> str | None:
     """What makes ``data`` no JSON-RPC 2.0 message, or None."""
     if isinstance(data, list):
@@ -327,41 +345,3 @@ def exit_now(code: int) -> NoReturn:
             stream.flush()
     logging.shutdown()
     os._exit(code)
-
-
-def serve_stdio(server: Any, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:
-    """Serve ``server`` (a pygls LanguageServer with a :class:`FastApiProtocol`) on stdio.
-
-    Returns the exit code: the one ``exit`` asked for, else 0 at the end of the input.
-    """
-    protocol: FastApiProtocol = server.protocol
-    reader = FrameReader(stdin or sys.stdin.buffer)
-    protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
-    server._stop_event = stop = threading.Event()
-
-    async def loop() -> None:
-        running = asyncio.get_running_loop()
-        while not stop.is_set():
-            body = await running.run_in_executor(server.thread_pool, reader.next_body)
-            if body is None:
-                break
-            try:
-                parsed = protocol.receive(body)
-            except SystemExit:
-                break
-            except Exception:
-                log.exception("a message could not be handled")
-                continue
-            if not parsed:
-                # A wrong length may have swallowed the frames after it.
-                reader.give_back_after_header(body[1:])
-
-    try:
-        asyncio.run(loop())
-    except BrokenPipeError:
-        log.error("the connection to the client is lost")
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.shutdown()
-    return protocol.exit_code or 0
