@@ -51,6 +51,7 @@ class PipeClient:
             port = free_port()
             self.process = subprocess.Popen(
                 [*command, "--tcp", "--port", str(port)],
+                stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 cwd=cwd,
                 env=environment,
@@ -108,6 +109,12 @@ class PipeClient:
         with self._lock:
             self._answers.pop(message_id, None)
         return answer
+
+    def answered(self, message_id: Any) -> bool:
+        """Whether the answer to ``message_id`` has arrived (and not been taken by wait)."""
+        with self._lock:
+            answers = self._answers.get(message_id)
+        return answers is not None and not answers.empty()
 
     def next_unmatched(self, timeout: float = 10.0) -> dict[str, Any]:
         """The next answer whose id nobody waits for (id null, or an id sent by hand)."""
