@@ -78,20 +78,13 @@ class FastApiProtocol(LanguageServerProtocol):
 
     # Receiving -----------------------------------------------------------------------------
 
-    def receive(self, body: bytes) -> bool:
-        """Handle one frame's body: check it, answer what cannot be served, pass on the rest.
-
-        Returns False when the body is not JSON (its length may have been wrong).
-        """
-        return self.receive_decoded(decode(body))
-
-    def receive_decoded(self, decoded: Decoded) -> bool:
-        """:meth:`receive` for a body already decoded by :func:`decode`."""
-        if isinstance(decoded, NotJson):
-            log.error("a message is not valid JSON (%s); answering a parse error", decoded.reason)
+    def receive(self, data: Decoded) -> None:
+        """Handle one message (see :func:`decode`): check it, answer what cannot be served, pass
+        on the rest."""
+        if isinstance(data, NotJson):
+            log.error("a message is not valid JSON (%s); answering a parse error", data.reason)
             self._send_error(None, PARSE_ERROR, "Parse error: the message is not valid JSON")
-            return False
-        data = decoded
+            return
         if not (isinstance(data, dict) and str(data.get("method")).startswith(OWN_PREFIX)):
             # The server's own requests (status, the route table) are the editor's panels
             # polling, not the user at work.
@@ -105,14 +98,13 @@ class FastApiProtocol(LanguageServerProtocol):
             # A notification is never answered, not even a broken one.
             if not isinstance(data, dict) or "id" in data or "method" not in data:
                 self._send_error(message_id, INVALID_REQUEST, f"Invalid request: {problem}")
-            return True
+            return
         if data.get("method") is None:
             self._receive_response(data)
         elif "id" in data:
             self._receive_request(data)
         else:
             self._receive_notification(data)
-        return True
 
     def _receive_request(self, data: dict[str, Any]) -> None:
         message_id, method = data["id"], data["method"]
@@ -281,7 +273,8 @@ class NotJson:
         self.reason = reason
 
 
-Decoded = Any  # the decoded message, or a NotJson
+#: A message as :func:`decode` gives it: the JSON value, or a NotJson.
+Decoded = Any
 
 
 def decode(body: bytes) -> Decoded:

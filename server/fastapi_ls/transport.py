@@ -1,7 +1,7 @@
 """Serving the protocol on stdio or on one TCP connection, with this server's own reader.
 
 Both transports read frames with :class:`~fastapi_ls.framing.FrameReader` and hand each body
-to :meth:`FastApiProtocol.receive_decoded`, so a client gets the same framing and JSON-RPC
+to :meth:`FastApiProtocol.receive`, so a client gets the same framing and JSON-RPC
 checks whichever it uses.
 
 Messages are read and decoded in a reader thread and handled in the order they came, with one
@@ -115,11 +115,15 @@ def serve_streams(server: Any, incoming: BinaryIO, outgoing: BinaryIO) -> int:
         return _Message(body, decoded)
 
     def handle(message: _Message) -> None:
-        decoded = message.decoding.result() if message.decoding else message.decoded
-        if message.uri is not None and message.large and message.uri != _document_uri(decoded):
-            log.warning("a large message is not about the document its start named")
         try:
-            protocol.receive_decoded(decoded)
+            decoded = message.decoding.result() if message.decoding else message.decoded
+            if (
+                message.uri is not None
+                and not isinstance(decoded, NotJson)
+                and message.uri != _document_uri(decoded)
+            ):
+                log.warning("a large message is not about the document its start named")
+            protocol.receive(decoded)
         except SystemExit:
             stop.set()
             if not stopped.done():
