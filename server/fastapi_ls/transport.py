@@ -11,8 +11,8 @@ reader goes on; the messages after it that name another document (``textDocument
 handled meanwhile, so that opening a huge file does not stall the work in other files.  Every
 other message waits for the large one: those about the same document, and those that name no
 document (workspace requests, lifecycle).  The document a large message is about is read from
-its first few kilobytes (where ``textDocument.uri`` comes first in every client's
-``didOpen``/``didChange``); when it cannot be read there, nothing overtakes the message.
+its first few kilobytes (where clients that write ``uri`` before ``text`` put
+``textDocument.uri``); when it cannot be read there, nothing overtakes the message.
 """
 
 from __future__ import annotations
