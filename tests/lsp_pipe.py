@@ -1,5 +1,6 @@
-"""A raw LSP client over the pipes of a real server process, for tests that need to send bytes
-no well-behaved client library would: malformed frames, batches, wrong ids, lone surrogates.
+"""A raw LSP client over the pipes (or a TCP connection) of a real server process, for tests
+that need to send bytes no well-behaved client library would: malformed frames, batches, wrong
+ids, lone surrogates.
 
 Messages are read by a thread into a queue; requests are matched with their answers by id,
 and the server's own requests (``workspace/configuration``…) are answered with null.
@@ -13,6 +14,7 @@ import json
 import os
 import queue
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -36,19 +38,32 @@ class PipeClient:
         env: dict[str, str] | None = None,
         args: tuple[str, ...] = ("-vv",),
         log_path: Path | None = None,
+        transport: str = "stdio",
     ) -> None:
         self.log_path = log_path or cwd / "server.log"
         environment = {**os.environ, **(env or {})}
         environment["PYTHONPATH"] = os.pathsep.join(
             [str(REPO / "server"), environment.get("PYTHONPATH", "")]
         )
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "fastapi_ls", "--log-file", str(self.log_path), *args],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            cwd=cwd,
-            env=environment,
-        )
+        command = [sys.executable, "-m", "fastapi_ls", "--log-file", str(self.log_path), *args]
+        self._socket: socket.socket | None = None
+        if transport == "tcp":
+            port = free_port()
+            self.process = subprocess.Popen(
+                [*command, "--tcp", "--port", str(port)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                cwd=cwd,
+                env=environment,
+            )
+            self._socket = connect(port, self.process)
+            self._in, self._out = self._socket.makefile("rb"), self._socket.makefile("wb")
+        else:
+            self.process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=cwd, env=environment
+            )
+            assert self.process.stdin is not None and self.process.stdout is not None
+            self._in, self._out = self.process.stdout, self.process.stdin
         self._ids = itertools.count(1)
         self._answers: dict[Any, queue.Queue[dict[str, Any]]] = {}
         self._lock = threading.Lock()
@@ -60,9 +75,8 @@ class PipeClient:
     # Sending ---------------------------------------------------------------------------------
 
     def send_raw(self, data: bytes) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(data)
-        self.process.stdin.flush()
+        self._out.write(data)
+        self._out.flush()
 
     def notify(self, method: str, params: Any = None) -> None:
         message: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
@@ -95,6 +109,12 @@ class PipeClient:
         with self._lock:
             self._answers.pop(message_id, None)
         return answer
+
+    def answered(self, message_id: Any) -> bool:
+        """Whether the answer to ``message_id`` has arrived (and not been taken by wait)."""
+        with self._lock:
+            answers = self._answers.get(message_id)
+        return answers is not None and not answers.empty()
 
     def next_unmatched(self, timeout: float = 10.0) -> dict[str, Any]:
         """The next answer whose id nobody waits for (id null, or an id sent by hand)."""
@@ -138,9 +158,12 @@ class PipeClient:
             self.process.kill()
             return self.process.wait()
         finally:
-            for stream in (self.process.stdin, self.process.stdout):
+            for stream in (self._out, self._in, self.process.stdin, self.process.stdout):
                 if stream is not None:
-                    stream.close()
+                    with contextlib.suppress(OSError):
+                        stream.close()
+            if self._socket is not None:
+                self._socket.close()
 
     def error_tracebacks(self) -> list[str]:
         """Records logged at ERROR or above with a traceback."""
@@ -160,12 +183,14 @@ class PipeClient:
     # Receiving -------------------------------------------------------------------------------
 
     def _read(self) -> None:
-        stream = self.process.stdout
-        assert stream is not None
+        stream = self._in
         while True:
             length = None
             while True:
-                line = stream.readline()
+                try:
+                    line = stream.readline()
+                except (OSError, ValueError):
+                    return  # the connection was closed
                 if not line:
                     return
                 if not line.strip():
@@ -196,6 +221,27 @@ class PipeClient:
             self.unmatched.put(message)
         else:
             answers.put(message)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def connect(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> socket.socket:
+    """A connection to the server listening on ``port`` once it has started."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            connection = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+        else:
+            connection.settimeout(None)
+            return connection
 
 
 def wait_for_exit(process: subprocess.Popen[bytes], timeout: float) -> int | None:

@@ -25,7 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     transport.add_argument(
         "--stdio", action="store_true", help="serve on stdin/stdout (the default)"
     )
-    transport.add_argument("--tcp", action="store_true", help="serve on a TCP socket")
+    transport.add_argument(
+        "--tcp", action="store_true", help="serve one client connecting to a TCP socket"
+    )
     parser.add_argument("--host", default="127.0.0.1", help="TCP host (default: %(default)s)")
     parser.add_argument("--port", type=int, default=2087, help="TCP port (default: %(default)s)")
     parser.add_argument("--log-file", help="write the log to this file instead of stderr")
@@ -74,14 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     # Worker threads (the workspace index, diagnostics) hold the GIL for Python-heavy work; a
     # short switch interval lets a request on the event loop's thread in sooner.
     sys.setswitchinterval(SWITCH_INTERVAL)
-    if args.tcp:
-        server.start_tcp(args.host, args.port)
-        return 0
-    from .protocol import exit_now, serve_stdio
+    from .protocol import exit_now
+    from .transport import serve_stdio, serve_tcp
 
     # Ends the process at once: a worker thread (an environment probe can take seconds) must
     # not hold up the exit the client asked for.
-    exit_now(serve_stdio(server))
+    exit_now(serve_tcp(server, args.host, args.port) if args.tcp else serve_stdio(server))
 
 
 if __name__ == "__main__":

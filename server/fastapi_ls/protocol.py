@@ -22,21 +22,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import sys
-import threading
 import time
 from concurrent.futures import Future
-from typing import Any, BinaryIO, NoReturn
+from typing import Any, NoReturn
 
 from cattrs.errors import BaseValidationError
 from lsprotocol import types
-from pygls.io_ import StdoutWriter
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
-from .framing import FrameReader
+from . import json_pieces
 from .line_document import OpenDocuments
 
 log = logging.getLogger(__name__)
@@ -81,17 +78,13 @@ class FastApiProtocol(LanguageServerProtocol):
 
     # Receiving -----------------------------------------------------------------------------
 
-    def receive(self, body: bytes) -> bool:
-        """Handle one frame's body: check it, answer what cannot be served, pass on the rest.
-
-        Returns False when the body is not JSON (its length may have been wrong).
-        """
-        try:
-            data = json.loads(body)
-        except (ValueError, RecursionError) as error:
-            log.error("a message is not valid JSON (%s); answering a parse error", error)
+    def receive(self, data: Decoded) -> None:
+        """Handle one message (see :func:`decode`): check it, answer what cannot be served, pass
+        on the rest."""
+        if isinstance(data, NotJson):
+            log.error("a message is not valid JSON (%s); answering a parse error", data.reason)
             self._send_error(None, PARSE_ERROR, "Parse error: the message is not valid JSON")
-            return False
+            return
         if not (isinstance(data, dict) and str(data.get("method")).startswith(OWN_PREFIX)):
             # The server's own requests (status, the route table) are the editor's panels
             # polling, not the user at work.
@@ -105,14 +98,13 @@ class FastApiProtocol(LanguageServerProtocol):
             # A notification is never answered, not even a broken one.
             if not isinstance(data, dict) or "id" in data or "method" not in data:
                 self._send_error(message_id, INVALID_REQUEST, f"Invalid request: {problem}")
-            return True
+            return
         if data.get("method") is None:
             self._receive_response(data)
         elif "id" in data:
             self._receive_request(data)
         else:
             self._receive_notification(data)
-        return True
 
     def _receive_request(self, data: dict[str, Any]) -> None:
         message_id, method = data["id"], data["method"]
@@ -274,6 +266,25 @@ class FastApiProtocol(LanguageServerProtocol):
         self._parent_watch = loop.create_task(watch())
 
 
+class NotJson:
+    """What :func:`decode` gives for a body that is not JSON."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+#: A message as :func:`decode` gives it: the JSON value, or a NotJson.
+Decoded = Any
+
+
+def decode(body: bytes) -> Decoded:
+    """The message in ``body``; large ones are decoded in pieces, see :mod:`json_pieces`."""
+    try:
+        return json_pieces.loads(body)
+    except (ValueError, RecursionError) as error:
+        return NotJson(str(error)[:200])
+
+
 def _envelope_problem(data: Any) -> str | None:
     """What makes ``data`` no JSON-RPC 2.0 message, or None."""
     if isinstance(data, list):
@@ -348,41 +359,3 @@ def exit_now(code: int) -> NoReturn:
             stream.flush()
     logging.shutdown()
     os._exit(code)
-
-
-def serve_stdio(server: Any, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:
-    """Serve ``server`` (a pygls LanguageServer with a :class:`FastApiProtocol`) on stdio.
-
-    Returns the exit code: the one ``exit`` asked for, else 0 at the end of the input.
-    """
-    protocol: FastApiProtocol = server.protocol
-    reader = FrameReader(stdin or sys.stdin.buffer)
-    protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
-    server._stop_event = stop = threading.Event()
-
-    async def loop() -> None:
-        running = asyncio.get_running_loop()
-        while not stop.is_set():
-            body = await running.run_in_executor(server.thread_pool, reader.next_body)
-            if body is None:
-                break
-            try:
-                parsed = protocol.receive(body)
-            except SystemExit:
-                break
-            except Exception:
-                log.exception("a message could not be handled")
-                continue
-            if not parsed:
-                # A wrong length may have swallowed the frames after it.
-                reader.give_back_after_header(body[1:])
-
-    try:
-        asyncio.run(loop())
-    except BrokenPipeError:
-        log.error("the connection to the client is lost")
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.shutdown()
-    return protocol.exit_code or 0

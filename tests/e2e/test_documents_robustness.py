@@ -3,13 +3,14 @@ documents not open (or closed a moment ago), huge documents and lines."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
 from pathlib import Path
 
 import pytest
-from lsp_pipe import PipeClient
+from lsp_pipe import PipeClient, frame
 
 from fastapi_ls.documents import MAX_ANALYSED_CHARS, MAX_LINE_CHARS, MAX_SERVED_CHARS
 
@@ -140,3 +141,45 @@ def test_huge_documents_get_a_reduced_service_that_stays_fast(client, project):
         params = {"textDocument": {"uri": uri}, "range": far, "context": {"diagnostics": []}}
         answer, took = timed(client, "textDocument/codeAction", params)
         assert "error" not in answer and took < STALL_LIMIT
+
+
+#: The size of the issue's module: json.loads alone would take the server 0.2-0.5 s to decode it.
+HUGE_BYTES = 50_000_000
+
+
+def did_open_frame(path: Path, text: str) -> bytes:
+    item = {"uri": path.as_uri(), "languageId": "python", "version": 1, "text": text}
+    message = {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": item}}
+    # As VS Code sends it: UTF-8, not \\u escapes.
+    return frame(json.dumps(message, ensure_ascii=False).encode())
+
+
+def test_opening_a_huge_module_does_not_stall_requests_on_other_documents(client, project):
+    main = project / "app" / "main.py"
+    other = open_document(client, main, main.read_text())
+    block = 'def handler(item):\n    return item["a\\tb"]  # €\r\n'
+    huge = project / "app" / "huge.py"
+    client.send_raw(did_open_frame(huge, block * (HUGE_BYTES // len(block))))
+    # Sent once the 50 MB have been written: only what the server does after reading them
+    # can delay these.  The completion on the huge module waits for its decoding; the hover
+    # in the other file goes ahead of it.
+    on_huge = client.request_nowait("textDocument/completion", position(huge.as_uri(), 1, 4))
+    assert "error" not in client.request("textDocument/hover", position(other, 0, 22))
+    assert not client.answered(on_huge)
+    worst, end = 0.0, time.monotonic() + 0.8
+    while time.monotonic() < end:
+        answer, took = timed(client, "textDocument/hover", position(other, 0, 22))
+        assert "error" not in answer
+        worst = max(worst, took)
+        time.sleep(0.005)
+    assert worst < STALL_LIMIT
+    # Beyond the size limits: answered, with nothing.
+    assert client.wait(on_huge)["result"] is None
+    # What names the large document waits for it: a completion sent right behind a 2 MB
+    # module's didOpen finds the module open (it is not on disk).
+    module = main.read_text() + block.replace("€", "e") * (2_000_000 // len(block)) + "\n"
+    followed = project / "app" / "followed.py"
+    client.send_raw(did_open_frame(followed, module))
+    answer = client.request("textDocument/completion", position(followed.as_uri(), 3, 0))
+    assert answer["result"], "a FastAPI module: snippets at module level"
+    assert client.error_tracebacks() == []

@@ -1,7 +1,8 @@
 """The JSON-RPC layer over real stdio: every request answered, the server never deaf.
 
 Each probe is a message a broken or hurried client can send; the server must answer it as
-JSON-RPC and LSP say and then go on serving (checked by a request after the probe).
+JSON-RPC and LSP say and then go on serving (checked by a request after the probe).  The
+framing probes run over a TCP connection too (``--tcp``), which shares the reader.
 """
 
 from __future__ import annotations
@@ -37,6 +38,19 @@ def client(project):
     client.initialize(project)
     yield client
     client.close()
+
+
+@pytest.fixture(scope="module")
+def tcp_client(project):
+    client = PipeClient(project, transport="tcp", log_path=project / "server-tcp.log")
+    client.initialize(project)
+    yield client
+    client.close()
+
+
+@pytest.fixture(params=["stdio", "tcp"])
+def any_client(request):
+    return request.getfixturevalue("client" if request.param == "stdio" else "tcp_client")
 
 
 def still_serving(client: PipeClient) -> None:
@@ -112,26 +126,26 @@ def test_a_message_without_jsonrpc_version_is_an_invalid_request(client):
     ],
     ids=["huge", "negative", "not-a-number", "missing", "garbage"],
 )
-def test_bad_headers_are_skipped_and_the_next_frame_is_read(client, header):
-    client.send_raw(header)
-    still_serving(client)
+def test_bad_headers_are_skipped_and_the_next_frame_is_read(any_client, header):
+    any_client.send_raw(header)
+    still_serving(any_client)
 
 
-def test_header_names_in_any_case_and_lf_line_ends(client):
+def test_header_names_in_any_case_and_lf_line_ends(any_client):
     message_id = 9100
-    client.expect(message_id)
+    any_client.expect(message_id)
     body = json.dumps({"jsonrpc": "2.0", "id": message_id, "method": "fastapiLs/status"})
-    client.send_raw(b"content-LENGTH: %d\n\n%s" % (len(body), body.encode()))
-    assert client.wait(message_id)["result"]["serverVersion"]
+    any_client.send_raw(b"content-LENGTH: %d\n\n%s" % (len(body), body.encode()))
+    assert any_client.wait(message_id)["result"]["serverVersion"]
 
 
-def test_a_too_short_length_costs_one_parse_error_not_the_next_frame(client):
-    client.expect(9200)
+def test_a_too_short_length_costs_one_parse_error_not_the_next_frame(any_client):
+    any_client.expect(9200)
     body = json.dumps({"jsonrpc": "2.0", "id": 9199, "method": "fastapiLs/status"}).encode()
     following = frame({"jsonrpc": "2.0", "id": 9200, "method": "fastapiLs/status"})
-    client.send_raw(b"Content-Length: %d\r\n\r\n" % (len(body) - 5) + body + following)
-    assert client.next_unmatched()["error"]["code"] == -32700
-    assert client.wait(9200)["result"]["serverVersion"]
+    any_client.send_raw(b"Content-Length: %d\r\n\r\n" % (len(body) - 5) + body + following)
+    assert any_client.next_unmatched()["error"]["code"] == -32700
+    assert any_client.wait(9200)["result"]["serverVersion"]
 
 
 def test_a_too_long_length_is_resynchronised_on_the_frame_it_swallowed(client):
@@ -148,10 +162,10 @@ def test_a_second_initialize_is_refused(client, project):
     assert answer["error"]["code"] == -32600
 
 
-def test_protocol_noise_pops_nothing_up_and_logs_no_traceback(client):
+def test_protocol_noise_pops_nothing_up_and_logs_no_traceback(any_client):
     # By now every probe above has run on this server.
-    assert not [m for m in client.notifications if m["method"] == "window/showMessage"]
-    assert client.error_tracebacks() == []
+    assert not [m for m in any_client.notifications if m["method"] == "window/showMessage"]
+    assert any_client.error_tracebacks() == []
 
 
 def test_lifecycle_before_initialize_after_shutdown_and_exit_codes(tmp_path):

@@ -21,6 +21,7 @@ from helpers import (
     snippet_ids,
     start_session,
 )
+from lsp_pipe import free_port
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient as PlainClient
 from pytest_lsp import LanguageClient
@@ -119,27 +120,12 @@ def test_version_flag():
     assert output.stdout.strip() == f"fastapi-ls {fastapi_ls.__version__}"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-async def test_tcp_transport_and_log_file(tmp_path):
+async def test_a_tcp_session_serves_one_client_and_ends_with_it(tmp_path):
     port = free_port()
     log_file = tmp_path / "server.log"
+    options = ["--tcp", "--port", str(port), "-v", "--log-file", str(log_file)]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "fastapi_ls",
-            "--tcp",
-            "--port",
-            str(port),
-            "-v",
-            "--log-file",
-            str(log_file),
-        ],
+        [sys.executable, "-m", "fastapi_ls", *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -155,14 +141,36 @@ async def test_tcp_transport_and_log_file(tmp_path):
             types.InitializeParams(capabilities=types.ClientCapabilities())
         )
         assert result.server_info.name == "fastapi-ls"
+        client.initialized(types.InitializedParams())
+        # The listening socket is closed once the client has connected.
+        with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=2):
+            pass
+        uri = (tmp_path / "main.py").as_uri()
+        text, line, character = cursor(MODULE)
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+            )
+        )
+        items = await client.text_document_completion_async(
+            types.CompletionParams(
+                types.TextDocumentIdentifier(uri=uri), types.Position(line, character)
+            )
+        )
+        assert items is not None and _items(items), "snippets in a FastAPI module"
         await client.shutdown_async(None)
         client.exit(None)
+        assert process.wait(10) == 0, "exit after shutdown ends the server with 0"
         await client.stop()
     finally:
-        process.terminate()
+        process.kill()
         stdout, _ = process.communicate(timeout=10)
     assert stdout == b"", "nothing but the protocol may reach stdout"
-    assert "Starting TCP server" in log_file.read_text()
+    assert f"waiting for a client on TCP 127.0.0.1:{port}" in log_file.read_text()
+
+
+def _items(result: types.CompletionList | list[types.CompletionItem]) -> list:
+    return result.items if isinstance(result, types.CompletionList) else result
 
 
 async def test_status_request(client):
