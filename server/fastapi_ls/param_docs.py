@@ -12,6 +12,7 @@ Only the statements defining the asked names are parsed (``class APIRouter`` in
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import itertools
 import logging
@@ -94,6 +95,7 @@ class ParamDocs:
             with self._lock:
                 self._parsed[key] = docs
                 self._pending.discard(key)
+        _statements.cache_clear()
 
 
 def read_signature(
@@ -134,9 +136,8 @@ def _find_in_text(
     header = re.compile(
         rf"^{indent}(?:async[ \t]+def|def|(class))[ \t]+{re.escape(head)}\b", re.MULTILINE
     )
-    starts = [0, *(offset for offset, _ in statement_starts(text, indent)), len(text)]
     found: ast.FunctionDef | ast.AsyncFunctionDef | None = None
-    for start, end in itertools.pairwise(starts):
+    for start, end in _statements(text, indent):
         match = header.search(text, start, end)
         if match is None:
             continue
@@ -151,6 +152,14 @@ def _find_in_text(
             if isinstance(node, ast.ClassDef) and node.name == head:
                 found = _find_in_text(body, rest or ["__init__"], body_indent) if body else None
     return found
+
+
+@functools.lru_cache(maxsize=4)
+def _statements(text: str, indent: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) offsets of the statements of ``text`` at ``indent``: scanned once for the
+    several signatures of one module or class (the cache is emptied after each batch)."""
+    starts = [0, *(offset for offset, _ in statement_starts(text, indent)), len(text)]
+    return tuple(itertools.pairwise(starts))
 
 
 def _parse_statements(text: str, indent: str) -> list[ast.stmt]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import time
 
 from ..source_text import HTTP_METHODS
 from .facts import (
@@ -32,7 +33,7 @@ from .facts import (
     StrParts,
     StrValue,
 )
-from .parsing import PIECE_CHARS, parse_module, parse_pieces
+from .parsing import parse_module, parse_pieces
 
 _DEPENDENCY_CALLS = ("Depends", "Security")
 _ROUTE_REGISTRATIONS = ("add_api_route", "add_api_websocket_route")
@@ -41,18 +42,21 @@ _PLAIN_VALUES = (ast.Constant, ast.JoinedStr, ast.List, ast.Dict, ast.Tuple, ast
 
 
 def extract(
-    text: str, *, repair: bool = True, piece_chars: int = PIECE_CHARS
+    text: str, *, repair: bool = True, piece_chars: int | None = None
 ) -> ModuleFacts | None:
     """The module's facts, or None when even the repaired text does not parse.
 
     ``repair=False``: None as soon as the text does not parse as written (the caller keeps
-    facts of an earlier text then, so repairing would be wasted).
+    facts of an earlier text then, so repairing would be wasted).  ``piece_chars``: the size
+    of the pieces a module is parsed in (default: only large modules are cut).
     """
     lines = text.splitlines()
     try:
         extractor = _Extractor(lines)
         for tree in parse_pieces(text, piece_chars):
             extractor.add(tree.body)
+            # Parsing holds the GIL: let a waiting request in between pieces.
+            time.sleep(0)
         return extractor.facts(clean=True)
     except RecursionError:
         return None

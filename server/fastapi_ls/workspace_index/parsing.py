@@ -35,7 +35,8 @@ MAX_REPAIRS = 25
 LARGE_MODULE_CHARS = 50_000
 MAX_REPAIRS_OF_LARGE = 3
 
-#: Modules longer than this are parsed in pieces of about this many characters.
+#: Modules longer than ``LARGE_MODULE_CHARS`` are parsed in pieces of about this many
+#: characters (smaller ones whole: finding the cuts would cost more than their tree weighs).
 PIECE_CHARS = 8_000
 
 #: A lone carriage return ends a line for ``ast`` but not for ``statement_starts``.
@@ -77,13 +78,15 @@ def parse_module(text: str) -> tuple[ast.Module | None, bool]:
     return None, False
 
 
-def parse_pieces(text: str, piece_chars: int = PIECE_CHARS) -> Iterator[ast.Module]:
+def parse_pieces(text: str, piece_chars: int | None = None) -> Iterator[ast.Module]:
     """The trees of consecutive pieces of ``text``, each cut at the start of a top-level
     statement once it is ``piece_chars`` long, each numbering its lines as the module does.
 
     Raises what ``ast.parse`` raises when a piece does not parse: then the module has an error
     (or was cut in the wrong place) and must be parsed whole.
     """
+    if piece_chars is None:
+        piece_chars = PIECE_CHARS if len(text) > LARGE_MODULE_CHARS else len(text)
     if len(text) <= piece_chars or _LONE_CR.search(text):
         yield ast.parse(text)
         return
