@@ -4,15 +4,21 @@ FastAPI documents every parameter as ``Annotated[T, Doc("...")]``; Pydantic's ``
 its arguments in its docstring.  The installed sources are parsed with ``ast`` (never
 imported or run), once per (package, version), in a worker thread: a hover answers from what
 is parsed already and asks for the rest, so it never waits on a cold lookup.
+
+Only the statements defining the asked names are parsed (``class APIRouter`` in
+``fastapi/routing.py``, then its ``def get``): the tree of the whole module would take 12 MB.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
+import itertools
 import logging
 import re
 import threading
+import tokenize
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,6 +26,7 @@ from pathlib import Path
 import attrs
 
 from .files import read_source
+from .source_text import statement_starts
 
 log = logging.getLogger(__name__)
 
@@ -77,42 +84,104 @@ class ParamDocs:
         self._executor.submit(lambda: None).result()
 
     def _parse(self, keys: list[_Key], sys_path: list[str]) -> None:
-        trees: dict[str, ast.Module | None] = {}
+        sources: dict[str, str | None] = {}
         for key in sorted(keys):
             signature, _ = key
             try:
-                docs = read_signature(signature, sys_path, trees)
+                docs = read_signature(signature, sys_path, sources)
             except Exception:
                 log.exception("reading the parameter docs of %s failed", signature)
                 docs = None
             with self._lock:
                 self._parsed[key] = docs
                 self._pending.discard(key)
+        _statements.cache_clear()
 
 
 def read_signature(
     signature: str,
     sys_path: Sequence[str],
-    trees: dict[str, ast.Module | None] | None = None,
+    sources: dict[str, str | None] | None = None,
 ) -> dict[str, ParamDoc] | None:
     """Parameter docs of ``module:Qualified.name`` in the first matching source on sys_path.
 
-    ``trees`` keeps parsed modules between calls, so several signatures of one file cost one
-    parse.
+    ``sources`` keeps the modules' texts between calls, so several signatures of one file
+    read it once.
     """
-    trees = {} if trees is None else trees
+    sources = {} if sources is None else sources
     module, _, qualified = signature.partition(":")
-    if module not in trees:
+    if module not in sources:
         path = find_module(module, sys_path)
-        source = read_source(path) if path else None
-        trees[module] = ast.parse(source, filename=str(path)) if source is not None else None
-    tree = trees[module]
-    if tree is None:
+        sources[module] = read_source(path) if path else None
+    source = sources[module]
+    if source is None:
         return None
-    function = _find(tree, qualified.split("."))
+    names = qualified.split(".")
+    try:
+        function = _find_in_text(source, names)
+    except (SyntaxError, ValueError, tokenize.TokenError):
+        # Cut in a wrong place (a string the scanner misread): the whole module, then.
+        function = _find(ast.parse(source), names)
     if function is None:
         return None
     return _parameters(function)
+
+
+def _find_in_text(
+    text: str, names: list[str], indent: str = ""
+) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """What ``_find`` finds in the tree of ``text``, parsing only the statements whose header
+    names what is looked for; ``indent``: ``text`` is a class's body, indented so."""
+    head, rest = names[0], names[1:]
+    header = re.compile(
+        rf"^{indent}(?:async[ \t]+def|def|(class))[ \t]+{re.escape(head)}\b", re.MULTILINE
+    )
+    found: ast.FunctionDef | ast.AsyncFunctionDef | None = None
+    for start, end in _statements(text, indent):
+        match = header.search(text, start, end)
+        if match is None:
+            continue
+        statement = text[start:end]
+        if match.group(1) is None:
+            for node in _parse_statements(statement, indent):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == head:
+                    found = node if not rest else None
+            continue
+        heading, body, body_indent = _split_class(statement, indent)
+        for node in _parse_statements(heading, indent):
+            if isinstance(node, ast.ClassDef) and node.name == head:
+                found = _find_in_text(body, rest or ["__init__"], body_indent) if body else None
+    return found
+
+
+@functools.lru_cache(maxsize=4)
+def _statements(text: str, indent: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) offsets of the statements of ``text`` at ``indent``: scanned once for the
+    several signatures of one module or class (the cache is emptied after each batch)."""
+    starts = [0, *(offset for offset, _ in statement_starts(text, indent)), len(text)]
+    return tuple(itertools.pairwise(starts))
+
+
+def _parse_statements(text: str, indent: str) -> list[ast.stmt]:
+    if not indent:
+        return ast.parse(text).body
+    # Indented statements parse as the body of a class.
+    wrapper = ast.parse("class _:\n" + text).body[0]
+    return wrapper.body if isinstance(wrapper, ast.ClassDef) else []
+
+
+def _split_class(statement: str, indent: str) -> tuple[str, str, str]:
+    """A class statement's heading (decorators and header, with a ``pass`` body), its body's
+    text and the body's indentation; no body text when the body is on the header's line."""
+    wrapped = bool(indent)
+    source = "class _:\n" + statement if wrapped else statement
+    lines = statement.splitlines(keepends=True)
+    for token in tokenize.generate_tokens(iter(source.splitlines(keepends=True)).__next__):
+        if token.type == tokenize.INDENT and len(token.string) > len(indent):
+            first = token.start[0] - 1 - wrapped
+            heading = "".join(lines[:first]) + token.string + "pass\n"
+            return heading, "".join(lines[first:]), token.string
+    return statement, "", ""
 
 
 def find_module(module: str, sys_path: Sequence[str]) -> Path | None:

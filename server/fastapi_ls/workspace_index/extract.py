@@ -2,12 +2,16 @@
 
 Only statements are walked (plus the few expressions that matter: decorators, signatures and
 the arguments of ``include_router``/``mount``), which keeps a module of a few hundred lines
-well under a millisecond once parsed.
+well under a millisecond once parsed.  A large module is read a piece at a time and each
+piece's tree dropped before the next is parsed; only the few nodes a later statement may need
+(the signatures of endpoints an ``add_api_route`` can name) outlive their piece.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
+import time
 
 from ..source_text import HTTP_METHODS
 from .facts import (
@@ -29,7 +33,7 @@ from .facts import (
     StrParts,
     StrValue,
 )
-from .parsing import parse_module
+from .parsing import parse_module, parse_pieces
 
 _DEPENDENCY_CALLS = ("Depends", "Security")
 _ROUTE_REGISTRATIONS = ("add_api_route", "add_api_websocket_route")
@@ -37,13 +41,36 @@ _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _PLAIN_VALUES = (ast.Constant, ast.JoinedStr, ast.List, ast.Dict, ast.Tuple, ast.Set)
 
 
-def extract(text: str) -> ModuleFacts | None:
-    """The module's facts, or None when even the repaired text does not parse."""
+def extract(
+    text: str, *, repair: bool = True, piece_chars: int | None = None
+) -> ModuleFacts | None:
+    """The module's facts, or None when even the repaired text does not parse.
+
+    ``repair=False``: None as soon as the text does not parse as written (the caller keeps
+    facts of an earlier text then, so repairing would be wasted).  ``piece_chars``: the size
+    of the pieces a module is parsed in (default: only large modules are cut).
+    """
+    lines = text.splitlines()
+    try:
+        extractor = _Extractor(lines)
+        for tree in parse_pieces(text, piece_chars):
+            extractor.add(tree.body)
+            # Parsing holds the GIL: let a waiting request in between pieces.
+            time.sleep(0)
+        return extractor.facts(clean=True)
+    except RecursionError:
+        return None
+    except (SyntaxError, ValueError, MemoryError):
+        if not repair:
+            return None
+    # Broken code: the repairs need the whole module (they may reach back a statement).
     tree, clean = parse_module(text)
     if tree is None:
         return None
     try:
-        return _Extractor(text.splitlines()).module(tree, clean)
+        extractor = _Extractor(lines)
+        extractor.add(tree.body)
+        return extractor.facts(clean)
     except RecursionError:
         return None
 
@@ -129,8 +156,12 @@ class _Extractor:
         self.registrations: list[tuple[str, ast.Call, str | None, str]] = []
         self.defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
 
-    def module(self, tree: ast.Module, clean: bool) -> ModuleFacts:
-        self.block(tree.body, "", self.module_names, ())
+    def add(self, statements: list[ast.stmt]) -> None:
+        """The module's next top-level statements."""
+        self.block(statements, "", self.module_names, ())
+
+    def facts(self, clean: bool) -> ModuleFacts:
+        """The facts of every statement added."""
         for scope, call, condition, method in self.registrations:
             self.registration(scope, call, condition, method)
         return ModuleFacts(
@@ -403,7 +434,11 @@ class _Extractor:
             # A function defined inside another: its routes were taken above; its body binds
             # nothing the enclosing scope can see.
             return
-        self.defs[node.name] = node
+        # Kept for an ``add_api_route`` further down; its body would keep the piece's tree.
+        signature = copy.copy(node)
+        signature.body = []
+        signature.decorator_list = []
+        self.defs[node.name] = signature
         local: dict = {}
         self.block(node.body, node.name, local, conditions)
         returns, plain = self.returns(node)

@@ -214,9 +214,11 @@ class WorkspaceIndex:
         return read_source(path, self.max_file_bytes)
 
     def _parsed(self, text: str, previous: _Module | None) -> _Module:
-        facts = extract(text)
-        relevant = bool(_RELEVANT.search(text))
         old = previous.facts if previous is not None else None
+        # Repaired facts would not replace clean ones (below), so a text that does not parse
+        # is not repaired then: repairs parse the whole module at once.
+        facts = extract(text, repair=old is None or not old.clean)
+        relevant = bool(_RELEVANT.search(text))
         if old is not None and old.clean and (facts is None or not facts.clean):
             # Half-typed code: keep what the last text that parsed said.
             return _Module(old, True, relevant or previous.relevant, stale=True)

@@ -9,6 +9,13 @@ a neutral statement of the same shape, keeping the line count so every position 
 A ``def``/``class`` header keeps its name (its routes survive), an ``except`` header stays an
 ``except``, any other block header becomes ``if True:``, and a simple statement becomes
 ``pass``.
+
+A large module is parsed a piece at a time (``parse_pieces``): its syntax tree takes about
+twenty times the text's size (19 MB for a 5,000-line module), so the whole tree at once would
+be the largest allocation of the server.  The pieces are cut between top-level statements, so
+their trees hold exactly the statements of the module's tree; a cut in the wrong place (inside
+a string the scanner misread, say) leaves a piece that does not parse, and the caller then
+parses the whole module.
 """
 
 from __future__ import annotations
@@ -17,6 +24,9 @@ import ast
 import io
 import re
 import tokenize
+from collections.abc import Iterator
+
+from ..source_text import statement_starts
 
 #: A module needing more repairs than this is given up (the caller keeps its last good parse).
 MAX_REPAIRS = 25
@@ -24,6 +34,13 @@ MAX_REPAIRS = 25
 #: larger than this gets only a few.
 LARGE_MODULE_CHARS = 50_000
 MAX_REPAIRS_OF_LARGE = 3
+
+#: Modules longer than ``LARGE_MODULE_CHARS`` are parsed in pieces of about this many
+#: characters (smaller ones whole: finding the cuts would cost more than their tree weighs).
+PIECE_CHARS = 8_000
+
+#: A lone carriage return ends a line for ``ast`` but not for ``statement_starts``.
+_LONE_CR = re.compile(r"\r(?!\n)")
 
 _HEADER = re.compile(r"^(\s*)(async\s+def|def|class)\s+([^\W\d]\w*)")
 _KEYWORD = re.compile(r"^(\s*)(\w+)")
@@ -59,6 +76,29 @@ def parse_module(text: str) -> tuple[ast.Module | None, bool]:
         _neutralise(lines, start, end)
         repaired.add(start)
     return None, False
+
+
+def parse_pieces(text: str, piece_chars: int | None = None) -> Iterator[ast.Module]:
+    """The trees of consecutive pieces of ``text``, each cut at the start of a top-level
+    statement once it is ``piece_chars`` long, each numbering its lines as the module does.
+
+    Raises what ``ast.parse`` raises when a piece does not parse: then the module has an error
+    (or was cut in the wrong place) and must be parsed whole.
+    """
+    if piece_chars is None:
+        piece_chars = PIECE_CHARS if len(text) > LARGE_MODULE_CHARS else len(text)
+    if len(text) <= piece_chars or _LONE_CR.search(text):
+        yield ast.parse(text)
+        return
+    start = line = 0
+    for cut, cut_line in statement_starts(text):
+        if cut - start < piece_chars:
+            continue
+        # Blank lines in front number the piece's lines as in the module; the tokenizer skips
+        # them in microseconds.
+        yield ast.parse("\n" * line + text[start:cut])
+        start, line = cut, cut_line
+    yield ast.parse("\n" * line + text[start:])
 
 
 def _neutralise(lines: list[str], start: int, end: int) -> None:
