@@ -8,11 +8,12 @@ Messages are read and decoded in a reader thread and handled in the order they c
 exception.  Decoding a body of :data:`~fastapi_ls.json_pieces.SLICED_BODY_BYTES` or more (the
 ``didOpen`` of a 50 MB module takes about 0.2 s) runs in a worker thread of its own while the
 reader goes on; the messages after it that name another document (``textDocument.uri``) are
-handled meanwhile, so that opening a huge file does not stall the work in other files.  Every
-other message waits for the large one: those about the same document, and those that name no
-document (workspace requests, lifecycle).  The document a large message is about is read from
-its first few kilobytes (where clients that write ``uri`` before ``text`` put
-``textDocument.uri``); when it cannot be read there, nothing overtakes the message.
+handled meanwhile, so that opening a huge file does not stall the work in other files, and so
+are the :data:`INDEPENDENT_REQUESTS` (the status, the route table, workspace symbols).  Every
+other message waits for the large one: those about the same document, and the rest of those
+that name no document (commands, configuration, lifecycle).  The document a large message is
+about is read from its first few kilobytes (where clients that write ``uri`` before ``text``
+put ``textDocument.uri``); when it cannot be read there, nothing overtakes the message.
 """
 
 from __future__ import annotations
@@ -32,12 +33,23 @@ from pygls.io_ import StdoutWriter
 
 from .framing import FrameReader
 from .json_pieces import SLICED_BODY_BYTES
-from .protocol import Decoded, FastApiProtocol, NotJson, decode
+from .protocol import (
+    ROUTES_REQUEST,
+    STATUS_REQUEST,
+    Decoded,
+    FastApiProtocol,
+    NotJson,
+    decode,
+)
 
 log = logging.getLogger(__name__)
 
 #: How much of a large body is searched for the document it is about.
 ENVELOPE_BYTES = 4096
+#: Requests that name no document and read nothing a text change could make wrong at once (the
+#: status, the route table and its search: the index follows edits after a pause anyway): they
+#: go ahead of a large message too.
+INDEPENDENT_REQUESTS = frozenset({STATUS_REQUEST, ROUTES_REQUEST, "workspace/symbol"})
 # A key is real JSON only where a quote is not preceded by a backslash: inside a string
 # literal, every quote is escaped.
 _METHOD = re.compile(rb'[{,]\s*"method"\s*:\s*"(textDocument/did(?:Open|Change))"')
@@ -85,6 +97,7 @@ class _Message:
         self.large = large
         #: The document the message is about (unquoted), None when it names none.
         self.uri = _envelope_uri(body) if large else _document_uri(decoded)
+        self.independent = _is_independent(decoded)
         self.decoding: asyncio.Future[Decoded] | None = None
 
     @property
@@ -139,7 +152,9 @@ def serve_streams(server: Any, incoming: BinaryIO, outgoing: BinaryIO) -> int:
             if stop.is_set():
                 return
             free = not barrier and (
-                not held_uris or (message.uri is not None and message.uri not in held_uris)
+                not held_uris
+                or message.independent
+                or (message.uri is not None and message.uri not in held_uris)
             )
             if free and message.ready:
                 waiting.remove(message)
@@ -194,6 +209,15 @@ def _document_uri(decoded: Decoded) -> str | None:
     document = params.get("textDocument") if isinstance(params, dict) else None
     uri = document.get("uri") if isinstance(document, dict) else None
     return unquote(uri) if isinstance(uri, str) else None
+
+
+def _is_independent(decoded: Decoded) -> bool:
+    """Whether a message is one of the :data:`INDEPENDENT_REQUESTS` (a request: it has an id)."""
+    return (
+        isinstance(decoded, dict)
+        and "id" in decoded
+        and decoded.get("method") in INDEPENDENT_REQUESTS
+    )
 
 
 def _envelope_uri(body: bytes) -> str | None:

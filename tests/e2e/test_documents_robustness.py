@@ -162,9 +162,11 @@ def test_opening_a_huge_module_does_not_stall_requests_on_other_documents(client
     client.send_raw(did_open_frame(huge, block * (HUGE_BYTES // len(block))))
     # Sent once the 50 MB have been written: only what the server does after reading them
     # can delay these.  The completion on the huge module waits for its decoding; the hover
-    # in the other file goes ahead of it.
+    # in the other file and the status go ahead of it.
     on_huge = client.request_nowait("textDocument/completion", position(huge.as_uri(), 1, 4))
     assert "error" not in client.request("textDocument/hover", position(other, 0, 22))
+    # So do requests that name no document and cannot depend on its text.
+    assert client.request("fastapiLs/status")["result"]["serverVersion"]
     assert not client.answered(on_huge)
     worst, end = 0.0, time.monotonic() + 0.8
     while time.monotonic() < end:
