@@ -65,14 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"fastapi-ls: cannot open log file: {error}", file=sys.stderr)
         return 2
-    # The imports create a few hundred thousand long-lived objects (lsprotocol's types above
-    # all); a full collection walks all of them, once during the imports and then every so
-    # often while requests wait. Frozen, they are skipped.
-    gc.disable()
     from .server import server
 
+    # The imports leave tens of thousands of long-lived objects (lsprotocol's types above all)
+    # that every full collection would walk again while requests wait: frozen, they are
+    # skipped. (Collecting is not switched off during the imports: the cyclic garbage they make
+    # would stay in memory, about 10 MB.)
     gc.freeze()
-    gc.enable()
     # Worker threads (the workspace index, diagnostics) hold the GIL for Python-heavy work; a
     # short switch interval lets a request on the event loop's thread in sooner.
     sys.setswitchinterval(SWITCH_INTERVAL)
