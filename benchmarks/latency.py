@@ -70,6 +70,9 @@ CODE_ACTION = "codeAction: route range"
 FIRST_COMPLETION = "spawn -> first completion"
 INITIALIZE = "spawn -> initialize result"
 CONTEXT7 = "Context7 lookup (cached)"
+STARTUP_WORK = "completion during start-up work"
+#: Seconds after spawning during which the servers' requests count as STARTUP_WORK.
+SETTLE_SECONDS = 4.0
 PEAK_RSS = "peak RSS (VmHWM)"
 WORKSPACE_FILES = 200
 PEAK_RSS_WORKSPACE = f"peak RSS, {WORKSPACE_FILES} files open"
@@ -801,6 +804,26 @@ def with_insert(servers: list[Server], site: Site, body: Callable[[], None]) -> 
                 server.send_change((site.line, site.character), site.cursor, "")
 
 
+def settle(servers: list[Server], action: Callable[[Server], tuple[int, Any]]) -> None:
+    """Requests during the servers' first :data:`SETTLE_SECONDS`, recorded as their own metric.
+
+    In that time the server under test finishes its start-up work (the environment probe, the
+    installed packages' parameter docs, the first workspace index build, which waits up to 2 s
+    for a pause): the phases after it measure the steady state, and this one how requests fare
+    meanwhile.
+    """
+    started = min(
+        (server.conn.spawned_ns for server in servers if server.conn is not None), default=0
+    )
+    with quiet_gc():
+        iteration = 0
+        while time.perf_counter_ns() - started < SETTLE_SECONDS * 1e9:
+            for server in servers if iteration % 2 == 0 else servers[::-1]:
+                server.measure(STARTUP_WORK, action)
+            iteration += 1
+            time.sleep(0.002)
+
+
 def run_phases(servers: list[Server], module: GeneratedModule, args: Any) -> None:
     sites = module.sites
     count = args.iterations
@@ -817,6 +840,7 @@ def run_phases(servers: list[Server], module: GeneratedModule, args: Any) -> Non
         warm_index[0] += 1
         return action(server)
 
+    settle(servers, completion_request(sites["response_model_value"]))
     alternate(servers, "warm-up", args.warmup, PHASE_LIMITS["warmup"], warm)
 
     per_site = PHASE_LIMITS["completion"] / len(COMPLETION_SITES)
@@ -1054,6 +1078,7 @@ BUDGETS: dict[str, Budget] = {
         statistic="p50_ms",
     ),
     INITIALIZE: Budget("median <= base + 100 ms", max_over_ms=100.0, statistic="p50_ms"),
+    STARTUP_WORK: Budget("max <= 100 ms", max_ms=100.0, statistic="max_ms"),
 }
 RSS_BUDGET_MB = 100.0
 
@@ -1125,6 +1150,7 @@ def build_report(
         CONTEXT7,
         FIRST_COMPLETION,
         INITIALIZE,
+        STARTUP_WORK,
     ]
     metrics: dict[str, Any] = {}
     for metric in order:
