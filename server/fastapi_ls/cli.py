@@ -65,12 +65,19 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"fastapi-ls: cannot open log file: {error}", file=sys.stderr)
         return 2
+    # lsprotocol's types and pygls are tens of thousands of long-lived objects that every full
+    # collection would walk again: twice during the server's own imports (about 25 ms each), and
+    # every so often while requests wait. Frozen as soon as they are imported (after the young
+    # garbage is collected, so none of it stays), they are skipped; the server's own modules
+    # are frozen in turn. Collection is never switched off: the imports' cyclic garbage would
+    # stay in memory, about 10 MB.
+    import lsprotocol.types  # noqa: F401
+    import pygls.lsp.server  # noqa: F401
+
+    gc.collect(1)
+    gc.freeze()
     from .server import server
 
-    # The imports leave tens of thousands of long-lived objects (lsprotocol's types above all)
-    # that every full collection would walk again while requests wait: frozen, they are
-    # skipped. (Collecting is not switched off during the imports: the cyclic garbage they make
-    # would stay in memory, about 10 MB.)
     gc.freeze()
     # Worker threads (the workspace index, diagnostics) hold the GIL for Python-heavy work; a
     # short switch interval lets a request on the event loop's thread in sooner.
