@@ -407,15 +407,11 @@ def load_compiled(directory: Path, cache_dir: Path) -> KnowledgeBase:
     digest of the data files, the package version and the Python version, so any change to
     them misses it; it is used only when it belongs to this user and no one else may write it.
     """
+    texts = _data_files(directory)
     digest = hashlib.sha256(f"{_COMPILED_FORMAT} {__version__} {sys.version}".encode())
-    texts = []
-    try:
-        for path in sorted(directory.glob("*.toml")):
-            data = path.read_bytes()
-            digest.update(b"%s\0%d\0" % (path.name.encode(), len(data)) + data)
-            texts.append((path.name, data.decode("utf-8")))
-    except (OSError, UnicodeDecodeError) as error:
-        raise KnowledgeError(f"{directory}: {error}") from error
+    for name, text in texts:
+        data = text.encode("utf-8")
+        digest.update(b"%s\0%d\0" % (name.encode(), len(data)) + data)
     compiled = cache_dir / f"knowledge-{digest.hexdigest()[:32]}.pickle"
     knowledge = _read_compiled(compiled)
     if knowledge is None:
@@ -426,13 +422,18 @@ def load_compiled(directory: Path, cache_dir: Path) -> KnowledgeBase:
 
 def read(directory: Path) -> KnowledgeBase:
     """The knowledge base in ``directory``'s TOML files, read and checked."""
+    return _parse(_data_files(directory))
+
+
+def _data_files(directory: Path) -> list[tuple[str, str]]:
+    """(file name, text) of ``directory``'s TOML files, in name order."""
     texts = []
     for path in sorted(directory.glob("*.toml")):
         try:
             texts.append((path.name, path.read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError) as error:
             raise KnowledgeError(f"{path.name}: {error}") from error
-    return _parse(texts)
+    return texts
 
 
 def _read_compiled(path: Path) -> KnowledgeBase | None:

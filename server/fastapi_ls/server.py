@@ -216,6 +216,22 @@ class FastApiLanguageServer(LanguageServer):
         if interpreter_changed and self._environment_task is not None:
             self.inspect_environment()
 
+    async def show_document(
+        self, uri: str, otherwise: str, selection: types.Range | None = None
+    ) -> None:
+        """Open ``uri`` in the editor; where the client cannot (or did not), say ``otherwise``."""
+        if self.support.show_document:
+            result = await self.window_show_document_async(
+                types.ShowDocumentParams(
+                    uri=uri, external=False, take_focus=True, selection=selection
+                )
+            )
+            if result.success:
+                return
+        self.window_show_message(
+            types.ShowMessageParams(type=types.MessageType.Info, message=otherwise)
+        )
+
     def tell_user(self, message: str, kind: types.MessageType) -> None:
         """Show ``message`` and log it at its own level."""
         log.log(_LOG_LEVELS.get(kind, logging.INFO), message)

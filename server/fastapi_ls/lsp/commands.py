@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -44,7 +43,9 @@ async def look_up(ls: FastApiLanguageServer, *arguments: Any) -> dict[str, str] 
                 f"Context7 did not answer within {timeout:g} s (fastapiLs.context7.timeout).",
             )
         path = escalation.write_document(answer, ls.cache_root / "documents")
-        await _open_document(ls, path, answer)
+        await ls.show_document(
+            path.as_uri(), f"{escalation.summary(answer)}. The document is at {path}"
+        )
         return {"uri": path.as_uri(), "path": str(path)}
     except Exception:
         log.exception("the Context7 lookup failed")
@@ -62,21 +63,6 @@ def clear_cache(ls: FastApiLanguageServer, *arguments: Any) -> int:
     removed = service.clear_cache() if service else 0
     ls.tell_user(f"Context7 cache cleared ({removed} entries).", types.MessageType.Info)
     return removed
-
-
-async def _open_document(ls: FastApiLanguageServer, path: Path, answer: escalation.Answer) -> None:
-    if ls.support.show_document:
-        result = await ls.window_show_document_async(
-            types.ShowDocumentParams(uri=path.as_uri(), external=False, take_focus=True)
-        )
-        if result.success:
-            return
-    ls.window_show_message(
-        types.ShowMessageParams(
-            type=types.MessageType.Info,
-            message=f"{escalation.summary(answer)}. The document is at {path}",
-        )
-    )
 
 
 def register(server: FastApiLanguageServer) -> None:

@@ -240,7 +240,7 @@ async def show_locations(
     """
     chosen = locations[0] if len(locations) == 1 else await _choose(ls, locations)
     if chosen is not None:
-        await _open(ls, chosen)
+        await ls.show_document(chosen.uri, _describe(ls, chosen), chosen.range)
     return locations
 
 
@@ -261,18 +261,6 @@ async def _choose(
         )
     )
     return by_title.get(answer.title) if answer is not None else None
-
-
-async def _open(ls: FastApiLanguageServer, location: types.Location) -> None:
-    if ls.support.show_document:
-        result = await ls.window_show_document_async(
-            types.ShowDocumentParams(uri=location.uri, take_focus=True, selection=location.range)
-        )
-        if result.success:
-            return
-    ls.window_show_message(
-        types.ShowMessageParams(type=types.MessageType.Info, message=_describe(ls, location))
-    )
 
 
 def _describe(ls: FastApiLanguageServer, location: types.Location) -> str:
